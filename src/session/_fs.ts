@@ -1,0 +1,156 @@
+/**
+ * Small file system helpers shared by the session modules. They work on Deno
+ * and on Node through `@deno/shim-deno`, whose errors are sometimes plain
+ * Node errors with a `code` instead of `Deno.errors.*` instances.
+ *
+ * @module
+ */
+
+/**
+ * Whether an error means "no such file or directory".
+ *
+ * @param err the error thrown by a `Deno.*` file system call
+ * @returns true for `Deno.errors.NotFound` or a Node `ENOENT` error
+ */
+export function isNotFound(err: unknown): boolean {
+  return err instanceof Deno.errors.NotFound || errorCode(err) === "ENOENT";
+}
+
+/**
+ * Whether an error means "the file already exists".
+ *
+ * @param err the error thrown by a `Deno.*` file system call
+ * @returns true for `Deno.errors.AlreadyExists` or a Node `EEXIST` error
+ */
+export function isAlreadyExists(err: unknown): boolean {
+  return err instanceof Deno.errors.AlreadyExists ||
+    errorCode(err) === "EEXIST";
+}
+
+/**
+ * The message of an error, for the "detail" part of a user-facing line. Only
+ * use it for file system errors, whose messages name paths, never contents.
+ *
+ * @param err any thrown value
+ * @returns its message, or its string form
+ */
+export function errorDetail(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * `Deno.lstat` that returns undefined when the path does not exist.
+ *
+ * @param path the path to look at, not following a final symbolic link
+ * @returns its file info, or undefined when it does not exist
+ */
+export async function lstatIfPresent(
+  path: string,
+): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.lstat(path);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * `Deno.stat` that returns undefined when the path does not exist.
+ *
+ * @param path the path to look at, following symbolic links
+ * @returns its file info, or undefined when it does not exist
+ */
+export async function statIfPresent(
+  path: string,
+): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.stat(path);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Remove a file; a file that is already gone is not an error.
+ *
+ * @param path the file to remove
+ * @returns true when this call removed it, false when it was not there
+ */
+export async function removeIfPresent(path: string): Promise<boolean> {
+  try {
+    await Deno.remove(path);
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}
+
+/**
+ * Create a new file that must not exist yet, with mode 0600 (umask can only
+ * narrow it), open for writing.
+ *
+ * @param path the file to create
+ * @returns the open file, or undefined when the path already exists
+ */
+export async function createExclusive(
+  path: string,
+): Promise<Deno.FsFile | undefined> {
+  try {
+    return await Deno.open(path, { createNew: true, write: true, mode: 0o600 });
+  } catch (err) {
+    if (isAlreadyExists(err)) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Write `text` to `path` atomically: a temporary file beside it, created
+ * with mode 0600 and synced, then renamed over `path`. Readers see the old
+ * file or the new one, never a part; on failure the temporary file is gone.
+ */
+export async function writeFileAtomic(
+  path: string,
+  text: string,
+): Promise<void> {
+  const temp = `${path}.${randomHex(8)}.tmp`;
+  const file = await createExclusive(temp);
+  if (file === undefined) throw new Error(`${temp} already exists`);
+  try {
+    try {
+      const data = new TextEncoder().encode(text);
+      for (let written = 0; written < data.length;) {
+        written += await file.write(data.subarray(written));
+      }
+      // Not every runtime has it (older shims); rename is still atomic.
+      if (typeof file.syncData === "function") await file.syncData();
+    } finally {
+      file.close();
+    }
+    await Deno.rename(temp, path);
+  } catch (err) {
+    await removeIfPresent(temp).catch(() => {});
+    throw err;
+  }
+}
+
+/** `dir` joined with a file `name`, with the platform's separator. */
+export function joinPath(dir: string, name: string): string {
+  const separator = Deno.build.os === "windows" ? "\\" : "/";
+  return /[\\/]$/.test(dir) ? dir + name : dir + separator + name;
+}
+
+function randomHex(bytes: number): string {
+  return Array.from(
+    crypto.getRandomValues(new Uint8Array(bytes)),
+    (byte) => byte.toString(16).padStart(2, "0"),
+  ).join("");
+}
+
+function errorCode(err: unknown): unknown {
+  return typeof err === "object" && err !== null
+    ? (err as { code?: unknown }).code
+    : undefined;
+}

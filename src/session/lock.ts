@@ -1,0 +1,282 @@
+/**
+ * A cross-process lock on a lock file, for Deno and for Node through
+ * `@deno/shim-deno` (so without `Deno.FsFile.lock()`).
+ *
+ * The lock is held by whoever created the lock file (`createNew`, which is
+ * atomic). While it is held, a heartbeat keeps moving the file's mtime
+ * forward, so a waiter can tell a live holder from a dead one: a lock file
+ * whose mtime is older than `staleMs` was left behind by a process that died
+ * (kill -9, power loss) and is taken over.
+ *
+ * @module
+ */
+
+import { CliError } from "../errors.ts";
+import {
+  createExclusive,
+  errorDetail,
+  isNotFound,
+  lstatIfPresent,
+  removeIfPresent,
+} from "./_fs.ts";
+
+/** How {@linkcode withLock} waits for the lock and keeps it. */
+export interface LockOptions {
+  /** How long to wait for the lock before giving up, in ms. Default 30000. */
+  timeoutMs?: number;
+  /** A lock file not touched for this long belongs to a dead process, in ms. Default 5000. */
+  staleMs?: number;
+  /**
+   * How often the holder touches the lock file, in ms; must be less than
+   * staleMs. Default 1000, or staleMs / 5 when that is smaller.
+   */
+  heartbeatMs?: number;
+  /**
+   * The clock, in ms since the epoch; default `Date.now`. It measures the
+   * timeout, stamps the lock file's mtime and judges its age, so a test can
+   * control all three.
+   */
+  now?: () => number;
+  /** How to wait between attempts; default a `setTimeout` promise. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** The smallest pause between two attempts to take the lock, in ms. */
+const MIN_BACKOFF_MS = 10;
+/** The largest pause between two attempts to take the lock, in ms. */
+const MAX_BACKOFF_MS = 50;
+
+interface Settings {
+  timeoutMs: number;
+  staleMs: number;
+  heartbeatMs: number;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+/** The lock we created; `stamp` is its unique content, to never remove someone else's. */
+interface Held {
+  ownerUid: number | null;
+  stamp: string;
+}
+
+/**
+ * Run `fn` while holding the lock `lockPath`, and release it afterwards, also
+ * when `fn` throws.
+ *
+ * @param lockPath the lock file; its directory must exist
+ * @param fn the work to do under the lock. It receives `ownerUid`: the uid of
+ * the lock file just created, i.e. the uid of this process (learned without
+ * `--allow-sys`), or null where the platform has no uids (Windows).
+ * @param options timeout, staleness, heartbeat, clock and sleep
+ * @returns what `fn` returns
+ * @throws {CliError} when the lock is still held by a live process after
+ * `timeoutMs`, or when the lock file can not be created or removed
+ */
+export async function withLock<T>(
+  lockPath: string,
+  fn: (lock: { ownerUid: number | null }) => Promise<T>,
+  options: LockOptions = {},
+): Promise<T> {
+  const settings: Settings = {
+    timeoutMs: options.timeoutMs ?? 30_000,
+    staleMs: options.staleMs ?? 5_000,
+    heartbeatMs: options.heartbeatMs ??
+      Math.min(1_000, (options.staleMs ?? 5_000) / 5),
+    now: options.now ?? Date.now,
+    sleep: options.sleep ?? delay,
+  };
+  if (!(settings.heartbeatMs > 0 && settings.heartbeatMs < settings.staleMs)) {
+    throw new RangeError(
+      `Invalid lock options: heartbeatMs (${settings.heartbeatMs}) must be positive and less than staleMs (${settings.staleMs})`,
+    );
+  }
+
+  const held = await acquire(lockPath, settings);
+  const timer = setInterval(() => {
+    // A failed touch is not fatal: at worst a waiter takes the lock over.
+    touch(lockPath, settings.now).catch(() => {});
+  }, settings.heartbeatMs);
+  unrefTimer(timer);
+
+  let result: T;
+  try {
+    result = await fn({ ownerUid: held.ownerUid });
+  } catch (err) {
+    clearInterval(timer);
+    // Keep fn's error; a failure to unlock is secondary here.
+    await release(lockPath, held).catch(() => {});
+    throw err;
+  }
+  clearInterval(timer);
+  await release(lockPath, held);
+  return result;
+}
+
+async function acquire(lockPath: string, settings: Settings): Promise<Held> {
+  const deadline = settings.now() + settings.timeoutMs;
+  for (;;) {
+    let file: Deno.FsFile | undefined;
+    try {
+      file = await createExclusive(lockPath);
+    } catch (err) {
+      throw lockError(err);
+    }
+    if (file !== undefined) return await claim(lockPath, file, settings.now);
+
+    const age = await ageOf(lockPath, settings.now);
+    // Gone since we tried (released), or stale and taken over: retry now.
+    if (age === undefined) continue;
+    if (age > settings.staleMs && await takeOver(lockPath, settings)) continue;
+
+    if (settings.now() >= deadline) {
+      throw new CliError(
+        `Could not lock the session: ${lockPath} is held by another pilotcli process. Try again, or delete it if no pilotcli is running.`,
+      );
+    }
+    await settings.sleep(
+      MIN_BACKOFF_MS +
+        Math.floor(Math.random() * (MAX_BACKOFF_MS - MIN_BACKOFF_MS + 1)),
+    );
+  }
+}
+
+/**
+ * Make the lock file we just created ours: write a unique stamp into it,
+ * learn our uid from its owner, and set its mtime with our clock.
+ */
+async function claim(
+  lockPath: string,
+  file: Deno.FsFile,
+  now: () => number,
+): Promise<Held> {
+  const nonce = Array.from(
+    crypto.getRandomValues(new Uint8Array(16)),
+    (byte) => byte.toString(16).padStart(2, "0"),
+  ).join("");
+  const stamp = `pilotcli pid ${Deno.pid} ${nonce}\n`;
+  try {
+    let info: Deno.FileInfo;
+    try {
+      const data = new TextEncoder().encode(stamp);
+      let written = 0;
+      while (written < data.length) {
+        written += await file.write(data.subarray(written));
+      }
+      info = await file.stat();
+    } finally {
+      file.close();
+    }
+    await touch(lockPath, now);
+    return { ownerUid: info.uid ?? null, stamp };
+  } catch (err) {
+    await removeIfPresent(lockPath).catch(() => {});
+    throw lockError(err);
+  }
+}
+
+/**
+ * Remove a stale lock under the guard file `<lock>.takeover`, so that two
+ * waiters can not both decide the lock is stale and one of them then remove
+ * the fresh lock the other just created.
+ *
+ * @returns true when the lock is gone, false when the caller should wait
+ */
+async function takeOver(
+  lockPath: string,
+  settings: Settings,
+): Promise<boolean> {
+  const guardPath = `${lockPath}.takeover`;
+  try {
+    const guard = await createExclusive(guardPath);
+    if (guard === undefined) {
+      // Someone else is taking over. A guard that old was left by a process
+      // that died during a takeover; remove it so the next round can go on.
+      const guardAge = await ageOf(guardPath, settings.now);
+      if (guardAge !== undefined && guardAge > settings.staleMs) {
+        await removeIfPresent(guardPath);
+      }
+      return false;
+    }
+    guard.close();
+    try {
+      await touch(guardPath, settings.now);
+      // Check again under the guard: the holder may have touched the lock,
+      // or the lock may have been released and taken by a live process.
+      const age = await ageOf(lockPath, settings.now);
+      if (age === undefined) return true;
+      if (age <= settings.staleMs) return false;
+      await removeIfPresent(lockPath);
+      return true;
+    } finally {
+      await removeIfPresent(guardPath);
+    }
+  } catch (err) {
+    throw lockError(err);
+  }
+}
+
+/** Remove the lock file if it is still the one we created. */
+async function release(lockPath: string, held: Held): Promise<void> {
+  try {
+    let content: string;
+    try {
+      content = await Deno.readTextFile(lockPath);
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
+    // Not ours: we stalled longer than staleMs, and another process took the
+    // lock over. Removing it would let a third one in. (Inode numbers can not
+    // tell: a file made right after a removal often gets the same one.)
+    if (content === held.stamp) await removeIfPresent(lockPath);
+  } catch (err) {
+    throw new CliError(
+      `Could not unlock the session: ${
+        errorDetail(err)
+      }. Delete ${lockPath} if no pilotcli is running.`,
+      { cause: err },
+    );
+  }
+}
+
+/** The age of a file's mtime in ms, or undefined when it does not exist. */
+async function ageOf(
+  path: string,
+  now: () => number,
+): Promise<number | undefined> {
+  const info = await lstatIfPresent(path);
+  if (info === undefined) return undefined;
+  // Without an mtime nothing can be judged stale; waiting times out instead.
+  if (info.mtime === null) return 0;
+  return now() - info.mtime.getTime();
+}
+
+async function touch(path: string, now: () => number): Promise<void> {
+  const seconds = now() / 1000;
+  await Deno.utime(path, seconds, seconds);
+}
+
+function lockError(err: unknown): CliError {
+  if (err instanceof CliError) return err;
+  return new CliError(
+    `Could not lock the session: ${
+      errorDetail(err)
+    }. Check that pilotcli may write to its config directory.`,
+    { cause: err },
+  );
+}
+
+function unrefTimer(timer: unknown): void {
+  // Deno has numeric timer ids and Deno.unrefTimer; Node (through
+  // @deno/shim-deno) returns a Timeout object with unref() instead.
+  if (typeof timer === "number") {
+    if (typeof Deno.unrefTimer === "function") Deno.unrefTimer(timer);
+  } else if (typeof timer === "object" && timer !== null) {
+    (timer as { unref?: () => void }).unref?.();
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,236 @@
+import assert from "node:assert/strict";
+import { CliError } from "../errors.ts";
+import { withLock } from "./lock.ts";
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
+}
+
+/** Create a lock file as a process that died would have left it. */
+async function leaveLock(path: string, ageMs: number): Promise<void> {
+  await Deno.writeTextFile(path, "", { createNew: true, mode: 0o600 });
+  const seconds = (Date.now() - ageMs) / 1000;
+  await Deno.utime(path, seconds, seconds);
+}
+
+function timeoutMessage(lockPath: string): string {
+  return `Could not lock the session: ${lockPath} is held by another pilotcli process. Try again, or delete it if no pilotcli is running.`;
+}
+
+Deno.test("withLock excludes concurrent holders: no lost updates", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const lockPath = `${dir}/session.lock`;
+    let counter = 0;
+    let inside = 0;
+    let maxInside = 0;
+    await Promise.all(
+      Array.from({ length: 25 }, () =>
+        withLock(lockPath, async () => {
+          inside++;
+          maxInside = Math.max(maxInside, inside);
+          const seen = counter;
+          await delay(Math.random() * 5);
+          counter = seen + 1;
+          inside--;
+        })),
+    );
+    assert.equal(counter, 25);
+    assert.equal(maxInside, 1);
+    assert.equal(await exists(lockPath), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("withLock gives the uid of this process and returns fn's result", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const lockPath = `${dir}/session.lock`;
+    const result = await withLock(lockPath, async (lock) => {
+      assert.equal(lock.ownerUid, Deno.uid());
+      const info = await Deno.lstat(lockPath);
+      assert.equal(info.mode! & 0o777, 0o600);
+      return "done";
+    });
+    assert.equal(result, "done");
+    assert.equal(await exists(lockPath), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("withLock takes over a stale lock left by a dead process", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const lockPath = `${dir}/session.lock`;
+    await leaveLock(lockPath, 60_000);
+    const started = Date.now();
+    const result = await withLock(lockPath, () => Promise.resolve(42), {
+      timeoutMs: 2_000,
+    });
+    assert.equal(result, 42);
+    assert.ok(Date.now() - started < 1_000, "no waiting for the timeout");
+    assert.equal(await exists(lockPath), false);
+    assert.equal(await exists(`${lockPath}.takeover`), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("withLock removes a stale takeover guard, then takes over", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const lockPath = `${dir}/session.lock`;
+    await leaveLock(lockPath, 60_000);
+    await leaveLock(`${lockPath}.takeover`, 60_000);
+    assert.equal(
+      await withLock(lockPath, () => Promise.resolve("ok"), {
+        timeoutMs: 2_000,
+      }),
+      "ok",
+    );
+    assert.equal(await exists(lockPath), false);
+    assert.equal(await exists(`${lockPath}.takeover`), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("withLock does not take over a live lock: the heartbeat keeps it fresh", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const lockPath = `${dir}/session.lock`;
+    const options = { staleMs: 500, heartbeatMs: 50 };
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => release = resolve);
+    let holderEntered!: () => void;
+    const entered = new Promise<void>((resolve) => holderEntered = resolve);
+    const holder = withLock(lockPath, async () => {
+      holderEntered();
+      await released;
+      return "holder";
+    }, options);
+    await entered;
+
+    // Waits three times staleMs; a lock without heartbeat would be taken.
+    await assert.rejects(
+      withLock(lockPath, () => Promise.resolve("waiter"), {
+        ...options,
+        timeoutMs: 1_500,
+      }),
+      (err) =>
+        err instanceof CliError && err.message === timeoutMessage(lockPath),
+    );
+    assert.equal(await exists(lockPath), true, "the holder keeps its lock");
+
+    release();
+    assert.equal(await holder, "holder");
+    assert.equal(await exists(lockPath), false);
+    // Once released, the lock is free again.
+    assert.equal(
+      await withLock(lockPath, () => Promise.resolve("next"), options),
+      "next",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("withLock times out with a one-line CliError, polling with a small random backoff", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const lockPath = `${dir}/session.lock`;
+    await leaveLock(lockPath, 0);
+    let clock = Date.now();
+    const sleeps: number[] = [];
+    await assert.rejects(
+      withLock(lockPath, () => Promise.resolve(), {
+        timeoutMs: 30_000,
+        staleMs: Infinity,
+        now: () => clock,
+        sleep: (ms) => {
+          sleeps.push(ms);
+          clock += ms;
+          return Promise.resolve();
+        },
+      }),
+      (err) =>
+        err instanceof CliError && err.exitCode === 1 &&
+        err.message === timeoutMessage(lockPath),
+    );
+    assert.ok(sleeps.length > 100, `polled ${sleeps.length} times`);
+    assert.ok(sleeps.every((ms) => ms >= 10 && ms <= 50), "10 to 50 ms");
+    assert.ok(new Set(sleeps).size > 1, "randomized");
+    // A lock that is not ours is left alone.
+    assert.equal(await exists(lockPath), true);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("withLock removes the lock file when fn throws, and rethrows", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const lockPath = `${dir}/session.lock`;
+    const failure = new Error("boom");
+    await assert.rejects(
+      withLock(lockPath, () => Promise.reject(failure)),
+      (err) => err === failure,
+    );
+    assert.equal(await exists(lockPath), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("withLock does not remove a lock that was taken over while it stalled", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const lockPath = `${dir}/session.lock`;
+    await withLock(lockPath, async () => {
+      // Another process judged us dead and took the lock over.
+      await Deno.remove(lockPath);
+      await leaveLock(lockPath, 0);
+    });
+    assert.equal(await exists(lockPath), true, "the new holder keeps it");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("withLock reports a lock directory it can not write to", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const lockPath = `${dir}/missing/session.lock`;
+    await assert.rejects(
+      withLock(lockPath, () => Promise.resolve()),
+      (err) =>
+        err instanceof CliError &&
+        err.message.startsWith("Could not lock the session: ") &&
+        err.message.includes(lockPath),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("withLock refuses a heartbeat that is not shorter than staleMs", async () => {
+  await assert.rejects(
+    withLock("unused.lock", () => Promise.resolve(), {
+      staleMs: 100,
+      heartbeatMs: 100,
+    }),
+    RangeError,
+  );
+});

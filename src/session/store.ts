@@ -1,0 +1,367 @@
+/**
+ * Where the session lives: `session.json` in pilotcli's config directory.
+ *
+ * Every access, reads included, happens under the cross-process lock
+ * `session.lock` in the same directory, so a read never sees a half-made
+ * decision of another pilotcli process, and a corrupt file is moved aside by
+ * exactly one process. Writes go to a temporary file created with mode 0600
+ * that is renamed over `session.json`, so the file is never partly written
+ * and never readable by others, whatever the umask.
+ *
+ * On Unix the directory and the file must belong to the current user and be
+ * closed to group and others; a session that is not is refused with the
+ * command that fixes it.
+ *
+ * @module
+ */
+
+import { CliError } from "../errors.ts";
+import {
+  errorDetail,
+  joinPath,
+  lstatIfPresent,
+  removeIfPresent,
+  statIfPresent,
+  writeFileAtomic,
+} from "./_fs.ts";
+import { type LockOptions, withLock } from "./lock.ts";
+import {
+  parseSession,
+  serializeSession,
+  type Session,
+  SessionFormatError,
+} from "./session.ts";
+
+/** Reads and writes the one session of a pilotcli installation. */
+export interface SessionStore {
+  /** Read the session; undefined when there is none. */
+  find(): Promise<Session | undefined>;
+  /**
+   * Under the lock: read the current session again, pass it to fn, then
+   * write what fn returns (a Session: save atomically; null: delete the
+   * file; undefined: leave the file as it is). Returns what is on disk
+   * afterwards.
+   */
+  update(
+    fn: (current: Session | undefined) => Promise<Session | null | undefined>,
+  ): Promise<Session | undefined>;
+  /** save(s) = update(() => s) */
+  save(session: Session): Promise<void>;
+  /** delete() = update(() => null) */
+  delete(): Promise<void>;
+}
+
+/** Options of {@linkcode FileSessionStore}. */
+export interface FileSessionStoreOptions {
+  /** Shows a warning line to the user; default `console.error`. */
+  warn?: (line: string) => void;
+  /** How to wait for and hold the lock. */
+  lock?: LockOptions;
+  /**
+   * Which safety checks apply: on `"windows"` there are no uids or Unix
+   * modes to check. Default from `Deno.build.os`.
+   */
+  platform?: "windows" | "other";
+}
+
+const SESSION_FILE = "session.json";
+const LOCK_FILE = "session.lock";
+const TEMP_FILE = /^session\.json\.[0-9a-f]+\.tmp$/;
+
+/**
+ * A {@linkcode SessionStore} keeping the session in `<dir>/session.json`.
+ *
+ * Nothing is created by reading: the directory is made (mode 0700, with any
+ * missing parents) only when a session is written. The directory may be a
+ * symbolic link (as dotfile managers make them); its target is what is
+ * checked. The session file may not be one.
+ */
+export class FileSessionStore implements SessionStore {
+  /** The directory holding the session. */
+  readonly dir: string;
+  /** The session file, `<dir>/session.json`. */
+  readonly path: string;
+  readonly #lockPath: string;
+  readonly #warn: (line: string) => void;
+  readonly #lockOptions: LockOptions | undefined;
+  readonly #windows: boolean;
+
+  /**
+   * Make a store for the session in `dir`; nothing is touched on disk yet.
+   *
+   * @param dir the directory for the session, e.g. `~/.config/pilotcli`
+   * @param options warning output, lock timing and platform
+   */
+  constructor(dir: string, options: FileSessionStoreOptions = {}) {
+    this.dir = dir;
+    this.path = joinPath(dir, SESSION_FILE);
+    this.#lockPath = joinPath(dir, LOCK_FILE);
+    this.#warn = options.warn ?? ((line) => console.error(line));
+    this.#lockOptions = options.lock;
+    this.#windows = (options.platform ??
+      (Deno.build.os === "windows" ? "windows" : "other")) === "windows";
+  }
+
+  /**
+   * Read the session; undefined when there is none. Takes the lock (when the
+   * directory exists) so that the uid of this process is known for the owner
+   * check, and a corrupt file can be moved aside safely.
+   */
+  async find(): Promise<Session | undefined> {
+    return await this.update(() => Promise.resolve(undefined));
+  }
+
+  /**
+   * Under the lock: read the current session again, pass it to fn, then
+   * write what fn returns (a Session: save atomically; null: delete the
+   * file; undefined: leave the file as it is). Returns what is on disk
+   * afterwards.
+   *
+   * When the directory does not exist, fn is first called with undefined
+   * before anything is created (there is nowhere to put the lock yet), and
+   * the directory is created only when fn returns a session. If another
+   * process saved a session in the meantime, fn is called a second time,
+   * under the lock, with that session, so no update is lost.
+   */
+  async update(
+    fn: (current: Session | undefined) => Promise<Session | null | undefined>,
+  ): Promise<Session | undefined> {
+    if (await this.#statDir() === undefined) {
+      const first = await fn(undefined);
+      if (first === undefined || first === null) return undefined;
+      serializeSession(first); // Refuse an invalid session before creating anything.
+      await this.#createDir();
+      return await this.#transact((current) =>
+        current === undefined ? Promise.resolve(first) : fn(current)
+      );
+    }
+    return await this.#transact(fn);
+  }
+
+  /** save(s) = update(() => s) */
+  async save(session: Session): Promise<void> {
+    await this.update(() => Promise.resolve(session));
+  }
+
+  /** delete() = update(() => null) */
+  async delete(): Promise<void> {
+    await this.update(() => Promise.resolve(null));
+  }
+
+  async #transact(
+    fn: (current: Session | undefined) => Promise<Session | null | undefined>,
+  ): Promise<Session | undefined> {
+    const dirInfo = await this.#statDir();
+    if (dirInfo === undefined) {
+      throw new CliError(
+        `Could not read the session: ${this.dir} disappeared. Try again.`,
+      );
+    }
+    // The mode is checked before the lock file is made in the directory.
+    if (!this.#windows) this.#checkMode("dir", dirInfo);
+    return await withLock(this.#lockPath, async ({ ownerUid }) => {
+      if (!this.#windows) this.#checkOwner("dir", dirInfo, ownerUid);
+      const current = await this.#read(ownerUid);
+      const next = await fn(current);
+      if (next === undefined) return current;
+      if (next === null) {
+        await this.#remove();
+        return undefined;
+      }
+      return await this.#write(next);
+    }, this.#lockOptions);
+  }
+
+  async #statDir(): Promise<Deno.FileInfo | undefined> {
+    let info: Deno.FileInfo | undefined;
+    try {
+      info = await statIfPresent(this.dir);
+    } catch (err) {
+      throw new CliError(
+        `Could not read the session: ${
+          errorDetail(err)
+        }. Check the permissions of ${this.dir}.`,
+        { cause: err },
+      );
+    }
+    if (info !== undefined && !info.isDirectory) {
+      throw new CliError(
+        `Session directory ${this.dir} is not a directory: move it away and try again.`,
+      );
+    }
+    return info;
+  }
+
+  async #createDir(): Promise<void> {
+    try {
+      // Mode 0700 applies to missing parents too; umask can only narrow it.
+      await Deno.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw new CliError(
+        `Could not save the session: ${
+          errorDetail(err)
+        }. Check that ${this.dir} can be created.`,
+        { cause: err },
+      );
+    }
+  }
+
+  async #read(ownerUid: number | null): Promise<Session | undefined> {
+    let text: string;
+    try {
+      const info = await lstatIfPresent(this.path);
+      if (info === undefined) return undefined;
+      if (info.isSymlink) {
+        const fix = this.#windows
+          ? "delete it"
+          : `run \`rm ${shellQuote(this.path)}\``;
+        throw new CliError(
+          `Session file ${this.path} is a symbolic link: ${fix} and log in again.`,
+        );
+      }
+      if (!info.isFile) {
+        throw new CliError(
+          `Session file ${this.path} is not a regular file: move it away and log in again.`,
+        );
+      }
+      if (!this.#windows) {
+        this.#checkOwner("file", info, ownerUid);
+        this.#checkMode("file", info);
+      }
+      text = await Deno.readTextFile(this.path);
+    } catch (err) {
+      if (err instanceof CliError) throw err;
+      throw new CliError(
+        `Could not read the session: ${
+          errorDetail(err)
+        }. Check the permissions of ${this.path}.`,
+        { cause: err },
+      );
+    }
+    try {
+      return parseSession(text);
+    } catch (err) {
+      if (!(err instanceof SessionFormatError)) throw err;
+      await this.#moveAside(err.reason);
+      return undefined;
+    }
+  }
+
+  /** Move a corrupt session file aside (never delete it) and tell the user. */
+  async #moveAside(reason: string): Promise<void> {
+    const base = `${this.path}.corrupt-${Math.floor(Date.now() / 1000)}`;
+    let target = base;
+    try {
+      for (let n = 1; await lstatIfPresent(target) !== undefined; n++) {
+        target = `${base}-${n}`;
+      }
+      await Deno.rename(this.path, target);
+    } catch (err) {
+      throw new CliError(
+        `Session file ${this.path} is unreadable (${reason}) and could not be moved aside: ${
+          errorDetail(err)
+        }. Delete it and log in again.`,
+        { cause: err },
+      );
+    }
+    this.#warn(
+      `Session file ${this.path} was unreadable (${reason}) and was moved to ${target}; please log in again.`,
+    );
+  }
+
+  async #write(session: Session): Promise<Session> {
+    const text = serializeSession(session);
+    await this.#removeLeftovers();
+    try {
+      await writeFileAtomic(this.path, text);
+    } catch (err) {
+      throw new CliError(
+        `Could not save the session: ${
+          errorDetail(err)
+        }. Check that ${this.dir} is writable and the disk is not full.`,
+        { cause: err },
+      );
+    }
+    return parseSession(text);
+  }
+
+  async #remove(): Promise<void> {
+    try {
+      await removeIfPresent(this.path);
+    } catch (err) {
+      throw new CliError(
+        `Could not delete the session: ${
+          errorDetail(err)
+        }. Delete ${this.path} yourself.`,
+        { cause: err },
+      );
+    }
+  }
+
+  /**
+   * Remove temporary files left by a process that died while writing. Under
+   * the lock nobody else is writing, so every one of them is garbage, and
+   * holds tokens.
+   */
+  async #removeLeftovers(): Promise<void> {
+    try {
+      for await (const entry of Deno.readDir(this.dir)) {
+        if (entry.isFile && TEMP_FILE.test(entry.name)) {
+          await removeIfPresent(joinPath(this.dir, entry.name));
+        }
+      }
+    } catch {
+      // Best effort: a leftover does no harm to this write.
+    }
+  }
+
+  #checkMode(kind: "dir" | "file", info: Deno.FileInfo): void {
+    if (info.mode === null || (info.mode & 0o077) === 0) return;
+    const mode = (info.mode & 0o7777).toString(8).padStart(4, "0");
+    if (kind === "dir") {
+      throw new CliError(
+        `Session directory ${this.dir} is open to other users (mode ${mode}): run \`chmod 700 ${
+          shellQuote(this.dir)
+        }\` and try again.`,
+      );
+    }
+    const access = (info.mode & 0o044) !== 0
+      ? "readable by"
+      : (info.mode & 0o022) !== 0
+      ? "writable by"
+      : "open to";
+    throw new CliError(
+      `Session file ${this.path} is ${access} other users (mode ${mode}): run \`chmod 600 ${
+        shellQuote(this.path)
+      }\` and try again.`,
+    );
+  }
+
+  #checkOwner(
+    kind: "dir" | "file",
+    info: Deno.FileInfo,
+    ownerUid: number | null,
+  ): void {
+    if (ownerUid === null || info.uid === null || info.uid === ownerUid) {
+      return;
+    }
+    const what = kind === "dir"
+      ? `Session directory ${this.dir}`
+      : `Session file ${this.path}`;
+    const path = kind === "dir" ? this.dir : this.path;
+    throw new CliError(
+      `${what} is owned by another user (uid ${info.uid}): run \`sudo chown $(id -u) ${
+        shellQuote(path)
+      }\` or delete it, and try again.`,
+    );
+  }
+}
+
+/**
+ * Quote a path for a POSIX shell command shown to the user: as is when it is
+ * made of safe characters only, else in single quotes.
+ */
+function shellQuote(text: string): string {
+  if (/^[A-Za-z0-9_\/.,:@%+=-]+$/.test(text)) return text;
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}
