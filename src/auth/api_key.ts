@@ -1,0 +1,64 @@
+/**
+ * Pilot's API-key exchange: `GET {authUrl}/api-key/{key}` answers a token
+ * response for a key the portal issued.
+ *
+ * @module
+ */
+
+import { CliError } from "../errors.ts";
+import { registerSecret } from "../redact.ts";
+import { API_KEY_INVALID } from "../ui/messages.ts";
+import { type Fetch, oauthError, ProtocolError, requestJson } from "./http.ts";
+import { parseTokenResponse, type TokenSet } from "./tokens.ts";
+
+/** What the exchange needs. */
+export interface ApiKeyOptions {
+  /** The fetch to use. */
+  fetch: Fetch;
+  /** The current time, epoch seconds. */
+  nowSeconds: () => number;
+  /** Ctrl-C. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Exchanges an API key for tokens. An unknown key (401 or 404) is the
+ * seed's "please make sure you are using a valid key" failure.
+ */
+export async function exchangeApiKey(
+  authUrl: string,
+  apiKey: string,
+  options: ApiKeyOptions,
+): Promise<TokenSet> {
+  const encoded = encodeURIComponent(apiKey);
+  registerSecret(apiKey);
+  registerSecret(encoded);
+  let answer;
+  try {
+    answer = await requestJson(`${authUrl}/api-key/${encoded}`, {
+      fetch: options.fetch,
+      what: "the API-key endpoint",
+      signal: options.signal,
+    });
+  } catch (error) {
+    // An unknown key is an unknown key, whatever body the 401 or 404 has.
+    if (error instanceof ProtocolError && isUnknownKey(error.status)) {
+      throw new CliError(API_KEY_INVALID);
+    }
+    throw error;
+  }
+  const { status, body } = answer;
+  if (isUnknownKey(status)) throw new CliError(API_KEY_INVALID);
+  if (status !== 200) {
+    throw new CliError(
+      `Failed to log in using "api-key" method: the server answered HTTP ${status} (${
+        oauthError(body) ?? "no error code"
+      }). Try again later.`,
+    );
+  }
+  return parseTokenResponse(body, options.nowSeconds());
+}
+
+function isUnknownKey(status: number): boolean {
+  return status === 401 || status === 404;
+}

@@ -1,0 +1,58 @@
+/**
+ * Every text pilotcli shows, in one place. The lines marked "seed" are the
+ * original CLI's and users script against them: keep them exact.
+ *
+ * @module
+ */
+
+/** Seed: printed before a device-code login starts. */
+export const TRYING_DEVICE_CODE =
+  'Trying to log in using "device-code" method.';
+/** Seed: printed before an API-key login starts. */
+export const TRYING_API_KEY = 'Trying to log in using "api-key" method.';
+/** Seed: printed when a login has succeeded. */
+export const WELCOME = "Welcome to the Pilot Command Line Interface!";
+/** Seed: an API key the server does not know. */
+export const API_KEY_INVALID =
+  'Failed to log in using "api-key" method, please make sure you are using a valid key!';
+/** Seed: a command that needs a session found none that is valid. */
+export const SESSION_INVALID =
+  "The current login session is invalid. Please login to continue.";
+/** Seed: the logout question, answered on the same line. */
+export const LOGOUT_PROMPT = "Are you sure you want to logout? [y/N]: ";
+/** Seed: logout finished. */
+export const LOGOUT_DONE = "Logged out successfully. Bye!";
+/** Seed: the person answered no. */
+export const LOGOUT_CANCELLED = "Logout cancelled.";
+
+/** Printed while the CLI polls for the person's approval. */
+export const WAITING = "Waiting for validation to finish...";
+
+/** The lines that show the person where to approve the login. */
+export function verificationLines(
+  uri: string,
+  userCode: string | undefined,
+): string[] {
+  return userCode === undefined
+    ? [`Open this link to log in: ${uri}`]
+    : [`Open this link to log in: ${uri}`, `and enter the code: ${userCode}`];
+}
+
+/** The device login was refused by the person at the browser. */
+export const DEVICE_DENIED =
+  'Failed to log in using "device-code" method: the login was denied in the browser. Run `pilotcli user login` to try again.';
+/** The device code ran out before the person approved. */
+export const DEVICE_EXPIRED =
+  'Failed to log in using "device-code" method: the validation link expired before it was approved. Run `pilotcli user login` again.';
+
+/** PILOT_AUTH_URL is not set. */
+export const AUTH_URL_MISSING =
+  "PILOT_AUTH_URL is not set: set it to your Keycloak realm URL, e.g. `export PILOT_AUTH_URL=https://iam.example.org/realms/pilot`.";
+
+/** Hint after end of input at the logout question. */
+export const LOGOUT_NO_ANSWER =
+  "No answer was given (end of input). Pass -y to log out without the question.";
+
+/** The realm has no device authorization endpoint. */
+export const DEVICE_UNSUPPORTED =
+  'Failed to log in using "device-code" method: the server offers no device login (its discovery document has no device_authorization_endpoint). Use `pilotcli user login --api-key -`, or ask your administrator to enable the device authorization grant.';
