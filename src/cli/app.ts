@@ -1,0 +1,223 @@
+/**
+ * The command tree: `pilotcli user login | logout`, its flags and texts, and
+ * how usage errors, help and --version are shown. Each command's run
+ * function lives in a file of its own and is loaded only when it runs.
+ *
+ * @module
+ */
+
+import {
+  type Application,
+  ArgumentScannerError,
+  buildApplication,
+  buildCommand,
+  buildRouteMap,
+  type StricliIntegration,
+  text_en,
+} from "@stricli/core";
+import { CliError, EXIT_FAILURE, EXIT_USAGE } from "../errors.ts";
+import { redact } from "../redact.ts";
+import { VERSION } from "../version.ts";
+import type { Context } from "./context.ts";
+import { HELP_BRIEF, renderHelp } from "./help.ts";
+
+/** The flags of `user login`. */
+export interface LoginFlags {
+  /** The API key, or "-" to read it from standard input. */
+  readonly apiKey?: string;
+  /** Leave out the QR code. */
+  readonly noQr?: boolean;
+}
+
+/** The flags of `user logout`. */
+export interface LogoutFlags {
+  /** Skip the question. */
+  readonly yes?: boolean;
+}
+
+/** The name users type. */
+export const CLI_NAME = "pilotcli";
+
+const login = buildCommand<LoginFlags, [], Context>({
+  loader: async () => (await import("./login.ts")).loginCommand,
+  parameters: {
+    flags: {
+      apiKey: {
+        kind: "parsed",
+        parse: String,
+        optional: true,
+        placeholder: "TEXT",
+        brief: "Specify API Key for login.",
+      },
+      noQr: {
+        kind: "boolean",
+        optional: true,
+        withNegated: false,
+        brief: "Do not draw the QR code of the validation link.",
+      },
+    },
+  },
+  docs: { brief: "For user to login." },
+});
+
+const logout = buildCommand<LogoutFlags, [], Context>({
+  loader: async () => (await import("./logout.ts")).logoutCommand,
+  parameters: {
+    flags: {
+      yes: {
+        kind: "boolean",
+        optional: true,
+        withNegated: false,
+        brief:
+          "Input Y/yes to confirm you want to logout, otherwise input N/no to remain logged in.",
+      },
+    },
+    aliases: { y: "yes" },
+  },
+  docs: { brief: "For user to logout." },
+});
+
+const user = buildRouteMap<"login" | "logout", Context>({
+  routes: { login, logout },
+  docs: { brief: "Log in to and out of the Pilot platform." },
+});
+
+const root = buildRouteMap<"user", Context>({
+  routes: { user },
+  docs: { brief: "The command-line client of the Pilot platform." },
+});
+
+const VERSION_ROW: [string, string] = [
+  "--version",
+  "Show the version and exit.",
+];
+
+const integrations: Record<string, StricliIntegration<Context>> = {
+  help: {
+    flag: {
+      brief: HELP_BRIEF,
+      global: true,
+      defaultForRouteMap: true,
+      run(_app, { result }) {
+        this.process.stdout.write(
+          renderHelp(
+            result.target,
+            result.prefix,
+            result.target === root ? [VERSION_ROW] : [],
+          ),
+        );
+      },
+    },
+  },
+  version: {
+    flag: {
+      brief: VERSION_ROW[1],
+      run() {
+        this.process.stdout.write(`${CLI_NAME} ${VERSION}\n`);
+      },
+    },
+  },
+};
+
+/** Flag values can be secrets (`--api-key=...`): echo flag names only. */
+function describeArgumentError(error: unknown): string {
+  if (!(error instanceof ArgumentScannerError)) {
+    return "the arguments are not valid";
+  }
+  const e = error as ArgumentScannerError & Record<string, unknown>;
+  const flag = (name: unknown) =>
+    typeof name === "string" ? `--${name.replace(/=.*$/s, "")}` : "an option";
+  switch (error.constructor.name) {
+    case "FlagNotFoundError":
+    case "AliasNotFoundError":
+      return `unknown option ${
+        String(e.input ?? "").startsWith("-")
+          ? String(e.input).replace(/=.*$/s, "")
+          : flag(e.input)
+      }`;
+    case "UnsatisfiedFlagError":
+      return `${flag(e.externalFlagName)} needs a value`;
+    case "UnexpectedFlagError":
+      return `${flag(e.externalFlagName)} was given more than once`;
+    case "UnexpectedPositionalError":
+      return "this command takes no arguments";
+    default:
+      return "the arguments are not valid";
+  }
+}
+
+function usageLine(detail: string, args: readonly string[]): string {
+  const route = [CLI_NAME];
+  for (const arg of args) {
+    if (arg.startsWith("-")) break;
+    if (route.length === 1 && arg === "user") route.push(arg);
+    else if (route.length === 2 && (arg === "login" || arg === "logout")) {
+      route.push(arg);
+    } else break;
+  }
+  return `Usage error: ${detail}. Run \`${route.join(" ")} --help\` for usage.`;
+}
+
+/** Builds the application; `args` lets usage errors point at the right --help. */
+export function buildApp(
+  args: readonly string[],
+  debug: boolean,
+): Application<Context> {
+  return buildApplication(
+    root,
+    {
+      name: CLI_NAME,
+      scanner: { caseStyle: "allow-kebab-for-camel" },
+      documentation: { disableAnsiColor: true },
+      localization: {
+        loadText: () => ({
+          ...text_en,
+          noCommandRegisteredForInput: ({ input }) =>
+            usageLine(`unknown command ${JSON.stringify(redact(input))}`, args),
+          exceptionWhileParsingArguments: (error) =>
+            usageLine(describeArgumentError(error), args),
+          exceptionWhileRunningCommand: (error) => formatFailure(error, debug),
+          exceptionWhileLoadingCommandFunction: (error) =>
+            formatFailure(error, debug),
+        }),
+      },
+      determineExitCode: (error) =>
+        error instanceof CliError ? error.exitCode : EXIT_FAILURE,
+    },
+    integrations,
+  );
+}
+
+/**
+ * The line shown for a failure; with PILOT_DEBUG=1 also its causes and
+ * stack traces, redacted. Errors that are no CliError are bugs or surprises:
+ * they get a generic line.
+ */
+export function formatFailure(error: unknown, debug: boolean): string {
+  const line = error instanceof CliError
+    ? error.message
+    : `pilotcli failed unexpectedly: ${
+      error instanceof Error ? error.message : String(error)
+    }. Run again with PILOT_DEBUG=1 for details.`;
+  if (!debug) return redact(line);
+  const details: string[] = [];
+  for (
+    let cause: unknown = error;
+    cause !== undefined;
+    cause = cause instanceof Error ? cause.cause : undefined
+  ) {
+    details.push(
+      cause instanceof Error ? cause.stack ?? String(cause) : String(cause),
+    );
+  }
+  return redact([line, ...details].join("\ncaused by: "));
+}
+
+/** Maps Stricli's own negative exit codes for bad input to the usage code 2. */
+export function exitCodeOf(
+  stricliCode: number | string | null | undefined,
+): number {
+  const code = Number(stricliCode ?? 0);
+  if (code === -4 || code === -5) return EXIT_USAGE;
+  return code < 0 ? EXIT_FAILURE : code;
+}

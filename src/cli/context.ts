@@ -1,0 +1,40 @@
+/**
+ * What a command's run function is given: the terminal, the environment,
+ * the network, the clock and the session store. `denoContext` wires the
+ * real ones; tests hand in their own.
+ *
+ * @module
+ */
+
+import type { Clock } from "../auth/device.ts";
+import type { Fetch } from "../auth/http.ts";
+import type { Env } from "../config.ts";
+import type { SessionStore } from "../session/store.ts";
+import type { LineReader, TextWriter } from "../ui/io.ts";
+
+/** The collaborators of every command. */
+export interface Context {
+  /** Stricli's view: where help and errors go. */
+  readonly process: {
+    readonly stdout: TextWriter;
+    readonly stderr: TextWriter;
+  };
+  /** Data goes here (a token, JSON). */
+  readonly stdout: TextWriter;
+  /** Messages go here (progress, questions, errors). */
+  readonly stderr: TextWriter;
+  /** Lines typed or piped in. */
+  readonly stdin: LineReader;
+  /** The environment. */
+  readonly env: Env;
+  /** The operating system, as `Deno.build.os` names it. */
+  readonly os: string;
+  /** The network. */
+  readonly fetch: Fetch;
+  /** The clock. */
+  readonly clock: Clock;
+  /** Aborts on Ctrl-C. */
+  readonly signal: AbortSignal;
+  /** The session store of a config dir. */
+  openStore(dir: string): SessionStore;
+}

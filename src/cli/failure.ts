@@ -1,0 +1,36 @@
+/**
+ * Turns what can go wrong while talking to the identity server into the one
+ * line a person reads: what failed, why, and what to do next.
+ *
+ * @module
+ */
+
+import { DiscoveryError } from "../auth/discovery.ts";
+import { NetworkError, ProtocolError } from "../auth/http.ts";
+import { TokenResponseError } from "../auth/tokens.ts";
+import { CliError } from "../errors.ts";
+
+/**
+ * `error` as a CliError whose line starts with `action` ("Login failed").
+ * CliErrors and anything that is not an Error (an abort reason) pass as
+ * they are.
+ */
+export function asCliError(error: unknown, action: string): unknown {
+  if (error instanceof CliError || !(error instanceof Error)) return error;
+  if (error instanceof NetworkError) {
+    return new CliError(
+      `${action}: ${error.message}. Check your network connection and PILOT_AUTH_URL, then try again.`,
+      { cause: error },
+    );
+  }
+  if (
+    error instanceof ProtocolError || error instanceof DiscoveryError ||
+    error instanceof TokenResponseError
+  ) {
+    return new CliError(
+      `${action}: ${error.message}. Check PILOT_AUTH_URL; if it is right, the server is having trouble: try again later.`,
+      { cause: error },
+    );
+  }
+  return error;
+}

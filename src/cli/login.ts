@@ -1,0 +1,159 @@
+/**
+ * `pilotcli user login`: a device validation link and QR code (RFC 8628),
+ * or an API key, and then a stored session.
+ *
+ * @module
+ */
+
+import { exchangeApiKey } from "../auth/api_key.ts";
+import { pollForTokens, requestDeviceAuthorization } from "../auth/device.ts";
+import { discover } from "../auth/discovery.ts";
+import type { TokenSet } from "../auth/tokens.ts";
+import { usernameOf } from "../auth/tokens.ts";
+import { type AuthConfig, configDir, readAuthConfig } from "../config.ts";
+import { CliError, EXIT_USAGE } from "../errors.ts";
+import { registerSecret } from "../redact.ts";
+import { fileDiscoveryCache } from "../session/discovery_cache.ts";
+import type { Session } from "../session/session.ts";
+import {
+  DEVICE_UNSUPPORTED,
+  TRYING_API_KEY,
+  TRYING_DEVICE_CODE,
+  verificationLines,
+  WAITING,
+  WELCOME,
+} from "../ui/messages.ts";
+import type { LoginFlags } from "./app.ts";
+import type { Context } from "./context.ts";
+import { asCliError } from "./failure.ts";
+
+/** What `user login` was asked to do. */
+export interface LoginOptions {
+  /** The API key; "-" reads it from standard input. Absent: PILOT_API_KEY, else device login. */
+  apiKey?: string;
+  /** Leave out the QR code. */
+  noQr?: boolean;
+}
+
+/** Logs in and stores the session; an existing session is replaced only on success. */
+export async function runLogin(
+  ctx: Context,
+  options: LoginOptions,
+): Promise<void> {
+  const auth = readAuthConfig(ctx.env);
+  const dir = configDir(ctx.env, ctx.os);
+  const store = ctx.openStore(dir);
+  // Refuse an unsafe session file before the person spends time approving.
+  await store.find();
+  const apiKey = await resolveApiKey(ctx, options.apiKey);
+  const method = apiKey === undefined ? "device-code" : "api-key";
+  let tokens: TokenSet;
+  try {
+    tokens = apiKey === undefined
+      ? await deviceLogin(ctx, auth, dir, options.noQr ?? false)
+      : await apiKeyLogin(ctx, auth, apiKey);
+  } catch (error) {
+    throw asCliError(
+      error,
+      `Failed to log in using "${method}" method`,
+    );
+  }
+  const session: Session = {
+    version: 1,
+    authUrl: auth.authUrl,
+    clientId: auth.clientId,
+    method,
+    username: usernameOf(tokens.accessToken),
+    ...tokens,
+    lastActiveAt: Math.floor(ctx.clock.now() / 1000),
+    ...(apiKey === undefined ? {} : { apiKey }),
+  };
+  await store.save(session);
+  ctx.stderr.write(`${WELCOME}\n`);
+}
+
+/** The key from --api-key, standard input ("-") or PILOT_API_KEY. */
+async function resolveApiKey(
+  ctx: Context,
+  flag: string | undefined,
+): Promise<string | undefined> {
+  let key = flag ?? (ctx.env.get("PILOT_API_KEY") || undefined);
+  if (key === "-") {
+    key = (await ctx.stdin.readLine(ctx.signal))?.trim() ?? "";
+    if (key === "") {
+      throw new CliError(
+        "No API key on standard input: pipe the key in, e.g. `pilotcli user login --api-key - < key.txt`.",
+        { exitCode: EXIT_USAGE },
+      );
+    }
+  } else if (key !== undefined && key.trim() === "") {
+    throw new CliError(
+      "The API key is empty: pass the key your portal issued, e.g. `pilotcli user login --api-key -` and paste it.",
+      { exitCode: EXIT_USAGE },
+    );
+  }
+  registerSecret(key);
+  return key?.trim();
+}
+
+async function apiKeyLogin(
+  ctx: Context,
+  auth: AuthConfig,
+  apiKey: string,
+): Promise<TokenSet> {
+  ctx.stderr.write(`${TRYING_API_KEY}\n`);
+  return await exchangeApiKey(auth.authUrl, apiKey, {
+    fetch: ctx.fetch,
+    nowSeconds: () => Math.floor(ctx.clock.now() / 1000),
+    signal: ctx.signal,
+  });
+}
+
+async function deviceLogin(
+  ctx: Context,
+  auth: AuthConfig,
+  dir: string,
+  noQr: boolean,
+): Promise<TokenSet> {
+  ctx.stderr.write(`${TRYING_DEVICE_CODE}\n`);
+  const flow = { fetch: ctx.fetch, clock: ctx.clock, signal: ctx.signal };
+  const endpoints = await discover(auth.authUrl, {
+    ...flow,
+    cache: fileDiscoveryCache(dir),
+    nowSeconds: Math.floor(ctx.clock.now() / 1000),
+  });
+  if (!endpoints.deviceAuthorizationEndpoint) {
+    throw new CliError(DEVICE_UNSUPPORTED);
+  }
+  const authorization = await requestDeviceAuthorization(
+    endpoints.deviceAuthorizationEndpoint,
+    auth.clientId,
+    flow,
+  );
+  const link = authorization.verificationUriComplete ??
+    authorization.verificationUri;
+  const lines = verificationLines(
+    link,
+    authorization.verificationUriComplete ? undefined : authorization.userCode,
+  );
+  if (!noQr) {
+    // Only login draws QR codes: load the library here, not at start-up.
+    const { renderQr } = await import("../ui/qr.ts");
+    lines.push("", renderQr(link), "");
+  }
+  ctx.stderr.write(`${lines.join("\n")}\n${WAITING}\n`);
+  return await pollForTokens(
+    endpoints.tokenEndpoint,
+    auth.clientId,
+    authorization,
+    flow,
+  );
+}
+
+/** The Stricli entry of `user login`. */
+export async function loginCommand(
+  this: Context,
+  flags: LoginFlags,
+): Promise<void> {
+  await runLogin(this, flags);
+}

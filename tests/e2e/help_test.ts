@@ -1,0 +1,120 @@
+/**
+ * Help, version and usage errors, held to the original documentation's
+ * help blocks (../shared/seed/pilotcli-user-docs.txt): every line, in order.
+ * Spacing may differ, so runs of white space are compared as one space.
+ */
+
+import assert from "node:assert/strict";
+import { VERSION } from "../../src/version.ts";
+import { AUTH_URL_MISSING } from "../../src/ui/messages.ts";
+import { runCli } from "./cli.ts";
+
+const SEED_HELP: Record<string, string[]> = {
+  "user --help": [
+    "Usage: pilotcli user [OPTIONS] COMMAND [ARGS]...",
+    "Options:",
+    "--help Show this message and exit.",
+    "Commands:",
+    "login For user to login.",
+    "logout For user to logout.",
+  ],
+  "user login --help": [
+    "Usage: pilotcli user login [OPTIONS]",
+    "For user to login.",
+    "Options:",
+    "--api-key TEXT Specify API Key for login.",
+    "--help Show this message and exit.",
+  ],
+  "user logout --help": [
+    "Usage: pilotcli user logout [OPTIONS]",
+    "For user to logout.",
+    "Options:",
+    "-y, --yes Input Y/yes to confirm you want to logout, otherwise input N/no to remain logged in.",
+    "--help Show this message and exit.",
+  ],
+};
+
+const env = {
+  authUrl: "http://127.0.0.1:9/realms/pilot",
+  configDir: "/nonexistent/pilotcli",
+};
+
+function normalize(text: string): string[] {
+  return text.split("\n").map((l) => l.trim().replace(/\s+/g, " "))
+    .filter((l) => l !== "");
+}
+
+for (const [args, expected] of Object.entries(SEED_HELP)) {
+  Deno.test(`pilotcli ${args} prints the seed's help block in order`, async () => {
+    const result = await runCli(args.split(" "), env);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, "");
+    const lines = normalize(result.stdout);
+    let at = 0;
+    for (const line of expected) {
+      const found = lines.indexOf(line, at);
+      assert.ok(
+        found >= 0,
+        `missing or out of order: ${line}\n${result.stdout}`,
+      );
+      at = found + 1;
+    }
+  });
+}
+
+Deno.test("pilotcli --help lists the user command and --version", async () => {
+  const result = await runCli(["--help"], env);
+  assert.equal(result.code, 0);
+  const lines = normalize(result.stdout);
+  assert.ok(lines.includes("Usage: pilotcli [OPTIONS] COMMAND [ARGS]..."));
+  assert.ok(lines.some((l) => l.startsWith("user ")));
+  assert.ok(lines.some((l) => l.startsWith("--version ")));
+});
+
+Deno.test("pilotcli --version prints the version", async () => {
+  const result = await runCli(["--version"], env);
+  assert.equal(result.code, 0);
+  assert.equal(result.stdout, `pilotcli ${VERSION}\n`);
+});
+
+Deno.test("the version is deno.json's", async () => {
+  const denoJson = JSON.parse(
+    await Deno.readTextFile(new URL("../../deno.json", import.meta.url)),
+  );
+  assert.equal(VERSION, denoJson.version);
+});
+
+for (
+  const [args, pointer] of [
+    ["user login --bogus", "pilotcli user login --help"],
+    ["user login --api-key", "pilotcli user login --help"],
+    ["user login stray", "pilotcli user login --help"],
+    ["user logout --force", "pilotcli user logout --help"],
+    ["user lgoin", "pilotcli user --help"],
+  ] as const
+) {
+  Deno.test(`usage error: pilotcli ${args} exits 2 with one line`, async () => {
+    const result = await runCli(args.split(" "), env);
+    assert.equal(result.code, 2);
+    assert.equal(result.stdout, "");
+    const lines = result.stderr.trim().split("\n");
+    assert.equal(lines.length, 1, result.stderr);
+    assert.ok(lines[0].includes(pointer), lines[0]);
+  });
+}
+
+Deno.test("a mistyped value never echoes back: --api-key=SECRET as unknown flag", async () => {
+  const secret = "pk-secret-value-123456789";
+  const result = await runCli(["user", "login", `--api-keyy=${secret}`], env);
+  assert.equal(result.code, 2);
+  assert.ok(!result.stderr.includes(secret), result.stderr);
+});
+
+Deno.test("without PILOT_AUTH_URL one line says how to set it", async () => {
+  const result = await runCli(["user", "login"], {
+    ...env,
+    env: { PILOT_AUTH_URL: "" },
+  });
+  assert.equal(result.code, 1);
+  assert.equal(result.stderr, `${AUTH_URL_MISSING}\n`);
+});
