@@ -11,6 +11,14 @@ import { API_KEY_INVALID } from "../ui/messages.ts";
 import { type Fetch, oauthError, ProtocolError, requestJson } from "./http.ts";
 import { parseTokenResponse, type TokenSet } from "./tokens.ts";
 
+/** The server does not know the key (401 or 404): the seed's failure line. */
+export class InvalidApiKeyError extends CliError {
+  constructor() {
+    super(API_KEY_INVALID);
+    this.name = "InvalidApiKeyError";
+  }
+}
+
 /** What the exchange needs. */
 export interface ApiKeyOptions {
   /** The fetch to use. */
@@ -43,12 +51,12 @@ export async function exchangeApiKey(
   } catch (error) {
     // An unknown key is an unknown key, whatever body the 401 or 404 has.
     if (error instanceof ProtocolError && isUnknownKey(error.status)) {
-      throw new CliError(API_KEY_INVALID);
+      throw new InvalidApiKeyError();
     }
     throw error;
   }
   const { status, body } = answer;
-  if (isUnknownKey(status)) throw new CliError(API_KEY_INVALID);
+  if (isUnknownKey(status)) throw new InvalidApiKeyError();
   if (status !== 200) {
     throw new CliError(
       `Failed to log in using "api-key" method: the server answered HTTP ${status} (${

@@ -38,17 +38,21 @@ function positiveSeconds(value: unknown): number | undefined {
 
 /**
  * Validates a token response body and turns its relative lifetimes into
- * absolute times. `nowSeconds` is the time the response arrived.
+ * absolute times. `nowSeconds` is the time the response arrived. A refresh
+ * response may leave out the refresh token (RFC 6749 §6): pass the one in
+ * use as `previousRefreshToken` to keep it.
  */
 export function parseTokenResponse(
   body: Record<string, unknown>,
   nowSeconds: number,
+  previousRefreshToken?: string,
 ): TokenSet {
-  const { access_token, refresh_token, token_type } = body;
+  const { access_token, token_type } = body;
   if (typeof access_token !== "string" || access_token === "") {
     throw new TokenResponseError("access_token is missing");
   }
   registerSecret(access_token);
+  const refresh_token = body.refresh_token ?? previousRefreshToken;
   if (typeof refresh_token !== "string" || refresh_token === "") {
     throw new TokenResponseError("refresh_token is missing");
   }

@@ -35,6 +35,12 @@ export interface LogoutFlags {
   readonly yes?: boolean;
 }
 
+/** The flags of `user status`. */
+export interface StatusFlags {
+  /** Print JSON. */
+  readonly json?: boolean;
+}
+
 /** The name users type. */
 export const CLI_NAME = "pilotcli";
 
@@ -77,8 +83,29 @@ const logout = buildCommand<LogoutFlags, [], Context>({
   docs: { brief: "For user to logout." },
 });
 
-const user = buildRouteMap<"login" | "logout", Context>({
-  routes: { login, logout },
+const status = buildCommand<StatusFlags, [], Context>({
+  loader: async () => (await import("./status.ts")).statusCommand,
+  parameters: {
+    flags: {
+      json: {
+        kind: "boolean",
+        optional: true,
+        withNegated: false,
+        brief: "Print the status as JSON.",
+      },
+    },
+  },
+  docs: { brief: "Show who is logged in and until when." },
+});
+
+const token = buildCommand<Record<never, never>, [], Context>({
+  loader: async () => (await import("./token.ts")).tokenCommand,
+  parameters: {},
+  docs: { brief: "Print a valid access token, and nothing else." },
+});
+
+const user = buildRouteMap<"login" | "logout" | "status" | "token", Context>({
+  routes: { login, logout, status, token },
   docs: { brief: "Log in to and out of the Pilot platform." },
 });
 
@@ -151,7 +178,7 @@ function usageLine(detail: string, args: readonly string[]): string {
   for (const arg of args) {
     if (arg.startsWith("-")) break;
     if (route.length === 1 && arg === "user") route.push(arg);
-    else if (route.length === 2 && (arg === "login" || arg === "logout")) {
+    else if (route.length === 2 && user.getRoutingTargetForInput(arg)) {
       route.push(arg);
     } else break;
   }

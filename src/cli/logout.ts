@@ -5,19 +5,15 @@
  * @module
  */
 
-import { discover } from "../auth/discovery.ts";
-import { revokeSession } from "../auth/revoke.ts";
-import { configDir, readAuthConfig } from "../config.ts";
 import { CliError } from "../errors.ts";
-import { redact } from "../redact.ts";
-import { fileDiscoveryCache } from "../session/discovery_cache.ts";
 import {
   LOGOUT_CANCELLED,
   LOGOUT_DONE,
   LOGOUT_NO_ANSWER,
   LOGOUT_PROMPT,
-  SESSION_INVALID,
+  LOGOUT_SERVER_UNREACHABLE,
 } from "../ui/messages.ts";
+import { endAtServer, useSession } from "./active_session.ts";
 import type { LogoutFlags } from "./app.ts";
 import type { Context } from "./context.ts";
 
@@ -44,16 +40,9 @@ export async function runLogout(
   ctx: Context,
   options: LogoutOptions,
 ): Promise<void> {
-  const auth = readAuthConfig(ctx.env);
-  const dir = configDir(ctx.env, ctx.os);
-  const store = ctx.openStore(dir);
-  const session = await store.find();
-  if (
-    !session || session.authUrl !== auth.authUrl ||
-    session.clientId !== auth.clientId
-  ) {
-    throw new CliError(SESSION_INVALID);
-  }
+  const { session, auth, store, endpoints } = await useSession(ctx, {
+    fresh: false,
+  });
   if (!options.yes) {
     const yes = await confirm(ctx);
     if (yes === null) {
@@ -65,22 +54,10 @@ export async function runLogout(
       return;
     }
   }
-  try {
-    const endpoints = await discover(auth.authUrl, {
-      fetch: ctx.fetch,
-      cache: fileDiscoveryCache(dir),
-      nowSeconds: Math.floor(ctx.clock.now() / 1000),
-      signal: ctx.signal,
-    });
-    await revokeSession(endpoints, auth.clientId, session.refreshToken, ctx);
-  } catch (error) {
-    if (ctx.signal.aborted) throw error;
-    ctx.stderr.write(
-      `Warning: the server could not be told to end the session (${
-        redact(error instanceof Error ? error.message : String(error))
-      }); it ends by itself when its tokens expire.\n`,
-    );
+  if (!await endAtServer(ctx, endpoints, auth, session)) {
+    ctx.stderr.write(`${LOGOUT_SERVER_UNREACHABLE}\n`);
   }
+  // Whatever the server said, this machine forgets the session.
   await store.delete();
   ctx.stderr.write(`${LOGOUT_DONE}\n`);
 }

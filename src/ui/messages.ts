@@ -56,3 +56,7 @@ export const LOGOUT_NO_ANSWER =
 /** The realm has no device authorization endpoint. */
 export const DEVICE_UNSUPPORTED =
   'Failed to log in using "device-code" method: the server offers no device login (its discovery document has no device_authorization_endpoint). Use `pilotcli user login --api-key -`, or ask your administrator to enable the device authorization grant.';
+
+/** Logout could not reach the server; the local session is removed anyway. */
+export const LOGOUT_SERVER_UNREACHABLE =
+  "Warning: the server could not be told to end the session; it was removed from this machine and ends at the server when its tokens expire.";

@@ -1,0 +1,184 @@
+/**
+ * The session as every command that uses it sees it: present, made for
+ * this server, not idle, and with a usable access token. Under the session
+ * lock it reads the session again, ends it when it has been idle too long
+ * or the server rejects its refresh token, refreshes an access token about
+ * to expire, and records the new activity.
+ *
+ * @module
+ */
+
+import { exchangeApiKey, InvalidApiKeyError } from "../auth/api_key.ts";
+import { discover, type Endpoints } from "../auth/discovery.ts";
+import {
+  needsRefresh,
+  RefreshRejectedError,
+  refreshTokens,
+} from "../auth/refresh.ts";
+import { revokeSession } from "../auth/revoke.ts";
+import type { TokenSet } from "../auth/tokens.ts";
+import {
+  type AuthConfig,
+  configDir,
+  readAuthConfig,
+  readIdleTimeout,
+} from "../config.ts";
+import { CliError } from "../errors.ts";
+import { registerSecret } from "../redact.ts";
+import { fileDiscoveryCache } from "../session/discovery_cache.ts";
+import type { Session } from "../session/session.ts";
+import type { SessionStore } from "../session/store.ts";
+import { SESSION_INVALID } from "../ui/messages.ts";
+import type { Context } from "./context.ts";
+import { asCliError } from "./failure.ts";
+
+/** What a command asks of the session. */
+export interface UseOptions {
+  /** Refresh the access token when it is about to expire (token needs it; status does not). */
+  fresh: boolean;
+}
+
+/** An active session and what it was found with. */
+export interface ActiveSession {
+  /** The session as it is on disk now. */
+  session: Session;
+  /** The server configuration. */
+  auth: AuthConfig;
+  /** The store it lives in. */
+  store: SessionStore;
+  /** PILOT_IDLE_TIMEOUT, seconds. */
+  idleTimeout: number;
+  /** The config dir. */
+  dir: string;
+  /** The realm's endpoints, discovered once per run. */
+  endpoints: () => Promise<Endpoints>;
+}
+
+/** The seed's invalid-session failure. */
+function invalid(): CliError {
+  return new CliError(SESSION_INVALID);
+}
+
+/**
+ * The active session, its activity recorded. Throws the seed's
+ * invalid-session line when there is none, and ends (revokes and deletes)
+ * one that is idle or that the server no longer accepts.
+ */
+export async function useSession(
+  ctx: Context,
+  options: UseOptions,
+): Promise<ActiveSession> {
+  const auth = readAuthConfig(ctx.env);
+  const idleTimeout = readIdleTimeout(ctx.env);
+  const dir = configDir(ctx.env, ctx.os);
+  const store = ctx.openStore(dir);
+  const now = () => Math.floor(ctx.clock.now() / 1000);
+  let endpoints: Endpoints | undefined;
+  const endpointsOnce = async () =>
+    endpoints ??= await discover(auth.authUrl, {
+      fetch: ctx.fetch,
+      cache: fileDiscoveryCache(dir),
+      nowSeconds: now(),
+      signal: ctx.signal,
+    });
+  let ended = false;
+  let session: Session | undefined;
+  try {
+    session = await store.update(async (current) => {
+      if (!current) return undefined;
+      registerSecret(current.accessToken);
+      registerSecret(current.refreshToken);
+      registerSecret(current.apiKey);
+      if (
+        current.authUrl !== auth.authUrl || current.clientId !== auth.clientId
+      ) {
+        // Another server's session is not ours to end: leave it.
+        ctx.stderr.write(
+          `The stored session belongs to ${current.authUrl} (client ${current.clientId}), not PILOT_AUTH_URL.\n`,
+        );
+        return undefined;
+      }
+      const nowSeconds = now();
+      const expired = current.refreshTokenExpiresAt !== undefined &&
+        nowSeconds >= current.refreshTokenExpiresAt;
+      if (nowSeconds - current.lastActiveAt >= idleTimeout) {
+        await endAtServer(ctx, endpointsOnce, auth, current);
+        ended = true;
+        return null;
+      }
+      let tokens: TokenSet | undefined;
+      if (expired || (options.fresh && needsRefresh(current, nowSeconds))) {
+        tokens = await renew(ctx, auth, current, endpointsOnce, expired, now);
+        if (tokens === undefined) {
+          ended = true;
+          return null;
+        }
+      }
+      return { ...current, ...tokens, lastActiveAt: nowSeconds };
+    });
+  } catch (error) {
+    throw asCliError(error, "Could not use the session");
+  }
+  if (ended || !session) throw invalid();
+  return { session, auth, store, idleTimeout, dir, endpoints: endpointsOnce };
+}
+
+/**
+ * New tokens by refresh, or for an API-key session by exchanging its key
+ * again; undefined when the session cannot go on.
+ */
+async function renew(
+  ctx: Context,
+  auth: AuthConfig,
+  session: Session,
+  endpoints: () => Promise<Endpoints>,
+  refreshExpired: boolean,
+  now: () => number,
+): Promise<TokenSet | undefined> {
+  const options = { fetch: ctx.fetch, nowSeconds: now, signal: ctx.signal };
+  if (!refreshExpired) {
+    try {
+      const { tokenEndpoint } = await endpoints();
+      return await refreshTokens(
+        tokenEndpoint,
+        auth.clientId,
+        session.refreshToken,
+        options,
+      );
+    } catch (error) {
+      if (!(error instanceof RefreshRejectedError)) throw error;
+    }
+  }
+  if (session.method !== "api-key" || !session.apiKey) return undefined;
+  try {
+    return await exchangeApiKey(auth.authUrl, session.apiKey, options);
+  } catch (error) {
+    // The key itself was withdrawn: the session is over.
+    if (error instanceof InvalidApiKeyError) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Best effort: tell the server the session is over. Returns whether it
+ * could; only Ctrl-C is thrown.
+ */
+export async function endAtServer(
+  ctx: Context,
+  endpoints: () => Promise<Endpoints>,
+  auth: AuthConfig,
+  session: Session,
+): Promise<boolean> {
+  try {
+    await revokeSession(
+      await endpoints(),
+      auth.clientId,
+      session.refreshToken,
+      ctx,
+    );
+    return true;
+  } catch (error) {
+    if (ctx.signal.aborted) throw error;
+    return false;
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * `pilotcli user status`: who is logged in, how, where, and for how long.
+ * It uses the session (idle time restarts) but needs no network while the
+ * session is valid.
+ *
+ * @module
+ */
+
+import type { StatusFlags } from "./app.ts";
+import { useSession } from "./active_session.ts";
+import type { Context } from "./context.ts";
+
+/** What `user status` was asked to do. */
+export interface StatusOptions {
+  /** Print JSON on stdout instead of text. */
+  json?: boolean;
+}
+
+/** A span of seconds for people: "4 min 10 s", "1 h 5 min". */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+/** Prints the status of the session. */
+export async function runStatus(
+  ctx: Context,
+  options: StatusOptions,
+): Promise<void> {
+  const { session, idleTimeout } = await useSession(ctx, { fresh: false });
+  const now = Math.floor(ctx.clock.now() / 1000);
+  const idleLogoutAt = session.lastActiveAt + idleTimeout;
+  const status = {
+    loggedIn: true,
+    username: session.username,
+    method: session.method,
+    authUrl: session.authUrl,
+    clientId: session.clientId,
+    accessTokenExpiresAt: new Date(session.accessTokenExpiresAt * 1000)
+      .toISOString(),
+    accessTokenExpiresIn: Math.max(0, session.accessTokenExpiresAt - now),
+    idleLogoutAt: new Date(idleLogoutAt * 1000).toISOString(),
+    idleLogoutIn: idleLogoutAt - now,
+  };
+  if (options.json) {
+    ctx.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+    return;
+  }
+  const expiry = status.accessTokenExpiresIn > 0
+    ? `in ${
+      formatDuration(status.accessTokenExpiresIn)
+    } (${status.accessTokenExpiresAt})`
+    : "expired; it is refreshed on next use";
+  ctx.stdout.write(
+    [
+      `Logged in as ${session.username} (method: ${session.method})`,
+      `Auth server: ${session.authUrl} (client ${session.clientId})`,
+      `Access token expires ${expiry}`,
+      `Idle logout in ${
+        formatDuration(status.idleLogoutIn)
+      } unless pilotcli is used again`,
+    ].join("\n") + "\n",
+  );
+}
+
+/** The Stricli entry of `user status`. */
+export async function statusCommand(
+  this: Context,
+  flags: StatusFlags,
+): Promise<void> {
+  await runStatus(this, flags);
+}

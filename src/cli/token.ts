@@ -1,0 +1,20 @@
+/**
+ * `pilotcli user token`: a valid access token, refreshed when needed, and
+ * nothing else on stdout, for `curl -H "Authorization: Bearer $(...)"`.
+ *
+ * @module
+ */
+
+import { useSession } from "./active_session.ts";
+import type { Context } from "./context.ts";
+
+/** Prints a fresh access token. */
+export async function runToken(ctx: Context): Promise<void> {
+  const { session } = await useSession(ctx, { fresh: true });
+  ctx.stdout.write(`${session.accessToken}\n`);
+}
+
+/** The Stricli entry of `user token`. */
+export async function tokenCommand(this: Context): Promise<void> {
+  await runToken(this);
+}
