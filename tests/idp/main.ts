@@ -1,0 +1,61 @@
+/**
+ * A standalone test identity server for trying pilotcli by hand:
+ * `deno task idp`. Listens on 127.0.0.1, port PILOT_IDP_PORT (default 8400),
+ * until Ctrl-C. Any username signs in, with any password.
+ *
+ * @module
+ */
+
+import { CLIENT_ID, startIdp } from "./server.ts";
+
+/** The demo user (any other username signs in too). */
+export const DEMO_USER = "demo";
+/** The demo API key, standing for {@linkcode DEMO_USER}. */
+export const DEMO_API_KEY = "demo-api-key-0123456789";
+/** The port when PILOT_IDP_PORT is unset. */
+export const DEFAULT_PORT = 8400;
+
+/** Starts the server, prints how to use it, and runs until interrupted. */
+export async function main(): Promise<void> {
+  const raw = Deno.env.get("PILOT_IDP_PORT");
+  const port = raw === undefined || raw === "" ? DEFAULT_PORT : Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`PILOT_IDP_PORT must be a port number, got "${raw}"`);
+    Deno.exit(2);
+  }
+  let idp;
+  try {
+    idp = await startIdp({ port, apiKeys: { [DEMO_API_KEY]: DEMO_USER } });
+  } catch (err) {
+    console.error(
+      `cannot listen on 127.0.0.1:${port}: ${(err as Error).message}` +
+        " (set PILOT_IDP_PORT to another port)",
+    );
+    Deno.exit(1);
+  }
+  console.log(`pilot test identity server (oidc-provider, shaped like Keycloak)
+
+  issuer        ${idp.issuer}
+  client id     ${CLIENT_ID} (public: device code, refresh token, API key)
+  demo user     ${DEMO_USER} / ${DEMO_USER}  (any username signs in, with any password)
+  demo API key  ${DEMO_API_KEY}  (user "${DEMO_USER}")
+
+Point the CLI at it:
+
+  export PILOT_AUTH_URL=${idp.issuer}
+
+Press Ctrl-C to stop.`);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await idp?.close();
+    console.log("stopped");
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);
+}
+
+if (import.meta.main) await main();
