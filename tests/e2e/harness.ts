@@ -1,0 +1,83 @@
+/**
+ * Shared set-up of the end-to-end suites: a fresh test identity server and
+ * a fresh config dir per test, and ways to look at the session file.
+ *
+ * @module
+ */
+
+import { type Idp, type IdpOptions, startIdp } from "../idp/server.ts";
+import { CliProcess, type CliResult, runCli } from "./cli.ts";
+
+/** The user every suite signs in as. */
+export const USER = { username: "alice", password: "wonderland" };
+/** A key the test server knows, for USER. */
+export const API_KEY = "pk-test-0123456789abcdef";
+
+/** What a test gets. */
+export interface World {
+  /** The running test identity server. */
+  idp: Idp;
+  /** A fresh config dir (PILOT_CONFIG_DIR), not yet created. */
+  configDir: string;
+  /** Runs the CLI to its end. */
+  cli(
+    args: string[],
+    more?: { stdin?: string; env?: Record<string, string>; umask?: string },
+  ): Promise<CliResult>;
+  /** Starts the CLI and returns at once. */
+  spawn(
+    args: string[],
+    more?: { stdin?: string; env?: Record<string, string> },
+  ): CliProcess;
+  /** The session file's path. */
+  sessionPath: string;
+}
+
+/** Runs `fn` with a fresh server and config dir, and cleans both up. */
+export async function withWorld(
+  options: IdpOptions,
+  fn: (world: World) => Promise<void>,
+): Promise<void> {
+  const idp = await startIdp({
+    users: { [USER.username]: USER.password },
+    apiKeys: { [API_KEY]: USER.username },
+    interval: 0.2,
+    ...options,
+  });
+  const root = await Deno.makeTempDir({ prefix: "pilotcli-e2e-" });
+  const configDir = `${root}/config`;
+  const base = { authUrl: idp.issuer, configDir };
+  try {
+    await fn({
+      idp,
+      configDir,
+      sessionPath: `${configDir}/session.json`,
+      cli: (args, more = {}) => runCli(args, { ...base, ...more }),
+      spawn: (args, more = {}) => new CliProcess(args, { ...base, ...more }),
+    });
+  } finally {
+    await idp.close();
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+/** The mode bits of a path (permissions only). */
+export async function modeOf(path: string): Promise<number> {
+  return (await Deno.lstat(path)).mode! & 0o777;
+}
+
+/** Whether a path exists. */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The link the CLI printed, waiting for it. */
+export async function printedLink(cli: CliProcess): Promise<string> {
+  const [, link] = await cli.waitForStderr(/Open this link to log in: (\S+)/);
+  return link;
+}

@@ -1,0 +1,302 @@
+/**
+ * Using a session end to end: logout and its question, idle logout,
+ * refresh (also by 16 processes at once), `user status` and `user token`.
+ */
+
+import assert from "node:assert/strict";
+import { approveOverHttp } from "../idp/person_http.ts";
+import { parseSession, type Session } from "../../src/session/session.ts";
+import {
+  LOGOUT_CANCELLED,
+  LOGOUT_DONE,
+  LOGOUT_NO_ANSWER,
+  LOGOUT_PROMPT,
+  LOGOUT_SERVER_UNREACHABLE,
+  SESSION_INVALID,
+} from "../../src/ui/messages.ts";
+import {
+  API_KEY,
+  exists,
+  printedLink,
+  USER,
+  withWorld,
+  type World,
+} from "./harness.ts";
+
+const TOKEN = "/protocol/openid-connect/token";
+
+async function apiKeyLogin(world: World): Promise<Session> {
+  const result = await world.cli(["user", "login", "--api-key", API_KEY]);
+  assert.equal(result.code, 0, result.stderr);
+  return parseSession(await Deno.readTextFile(world.sessionPath));
+}
+
+async function deviceLogin(world: World): Promise<Session> {
+  const cli = world.spawn(["user", "login", "--no-qr"]);
+  await approveOverHttp(await printedLink(cli), USER);
+  const result = await cli.result();
+  assert.equal(result.code, 0, result.stderr);
+  return parseSession(await Deno.readTextFile(world.sessionPath));
+}
+
+/** Asks the server directly whether a refresh token still works. */
+async function refreshWorks(world: World, refreshToken: string) {
+  const response = await fetch(`${world.idp.issuer}${TOKEN}`, {
+    method: "POST",
+    body: new URLSearchParams({
+      grant_type: "refresh_token",
+      refresh_token: refreshToken,
+      client_id: "cli",
+    }),
+  });
+  await response.body?.cancel();
+  return response.status === 200;
+}
+
+function sleep(ms: number) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function refreshes(world: World) {
+  return world.idp.requests.filter((r) =>
+    r.path === TOKEN && r.grantType === "refresh_token"
+  );
+}
+
+const ANSWERS: [
+  name: string,
+  stdin: string,
+  outcome: "out" | "kept",
+  prompts: number,
+][] = [
+  ["y", "y\n", "out", 1],
+  ["yes", "yes\n", "out", 1],
+  ["YES in capitals", "YES\n", "out", 1],
+  ["n", "n\n", "kept", 1],
+  ["no", "no\n", "kept", 1],
+  ["an empty line", "\n", "kept", 1],
+  ["other input, then y", "maybe\ny\n", "out", 2],
+];
+
+for (const [name, stdin, outcome, prompts] of ANSWERS) {
+  Deno.test(`logout answered with ${name}`, async () => {
+    await withWorld({}, async (world) => {
+      await apiKeyLogin(world);
+      const result = await world.cli(["user", "logout"], { stdin });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stderr.split(LOGOUT_PROMPT).length - 1, prompts);
+      const last = result.stderr.split("\n").at(-2);
+      assert.equal(
+        last?.endsWith(outcome === "out" ? LOGOUT_DONE : LOGOUT_CANCELLED),
+        true,
+        result.stderr,
+      );
+      assert.equal(await exists(world.sessionPath), outcome === "kept");
+    });
+  });
+}
+
+Deno.test("logout at end of input cancels, hints at -y, exits 1", async () => {
+  await withWorld({}, async (world) => {
+    await apiKeyLogin(world);
+    const result = await world.cli(["user", "logout"], { stdin: "" });
+    assert.equal(result.code, 1);
+    assert.ok(result.stderr.includes(LOGOUT_CANCELLED));
+    assert.ok(result.stderr.trim().endsWith(LOGOUT_NO_ANSWER));
+    assert.equal(await exists(world.sessionPath), true);
+  });
+});
+
+Deno.test("logout -y and --yes skip the question and end the session at the server", async () => {
+  await withWorld({}, async (world) => {
+    for (const flag of ["-y", "--yes"]) {
+      const session = await deviceLogin(world);
+      const result = await world.cli(["user", "logout", flag]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stderr, `${LOGOUT_DONE}\n`);
+      assert.equal(await exists(world.sessionPath), false);
+      assert.equal(await refreshWorks(world, session.refreshToken), false);
+    }
+  });
+});
+
+Deno.test("logout without a session prints the seed's invalid-session line", async () => {
+  await withWorld({}, async (world) => {
+    const result = await world.cli(["user", "logout", "-y"]);
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, `${SESSION_INVALID}\n`);
+  });
+});
+
+Deno.test("logout with the server down warns, removes the session, exits 0", async () => {
+  await withWorld({}, async (world) => {
+    await apiKeyLogin(world);
+    await world.idp.close();
+    const result = await world.cli(["user", "logout", "-y"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(
+      result.stderr,
+      `${LOGOUT_SERVER_UNREACHABLE}\n${LOGOUT_DONE}\n`,
+    );
+    assert.equal(await exists(world.sessionPath), false);
+  });
+});
+
+for (
+  const command of [["user", "status"], ["user", "token"], [
+    "user",
+    "logout",
+    "-y",
+  ]]
+) {
+  Deno.test(`an idle session ends: ${command.join(" ")}`, async () => {
+    await withWorld({}, async (world) => {
+      const session = await deviceLogin(world);
+      await sleep(2100);
+      const result = await world.cli(command, {
+        env: { PILOT_IDLE_TIMEOUT: "2" },
+      });
+      assert.equal(result.code, 1);
+      assert.equal(result.stdout, "");
+      assert.equal(result.stderr, `${SESSION_INVALID}\n`);
+      assert.equal(await exists(world.sessionPath), false);
+      // The server was told too.
+      assert.equal(await refreshWorks(world, session.refreshToken), false);
+    });
+  });
+}
+
+Deno.test("using the session restarts its idle time", async () => {
+  await withWorld({}, async (world) => {
+    await apiKeyLogin(world);
+    const env = { PILOT_IDLE_TIMEOUT: "3" };
+    for (let i = 0; i < 3; i++) {
+      await sleep(1500);
+      const result = await world.cli(["user", "status"], { env });
+      assert.equal(result.code, 0, result.stderr);
+    }
+  });
+});
+
+Deno.test("the server's refresh TTL running out ends a device session", async () => {
+  await withWorld({ accessTokenTtl: 1, refreshTokenTtl: 2 }, async (world) => {
+    await deviceLogin(world);
+    await sleep(2500);
+    const result = await world.cli(["user", "token"]);
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, `${SESSION_INVALID}\n`);
+    assert.equal(await exists(world.sessionPath), false);
+  });
+});
+
+Deno.test("an API-key session renews itself with its key when the refresh token is gone", async () => {
+  await withWorld({ accessTokenTtl: 1, refreshTokenTtl: 2 }, async (world) => {
+    const before = await apiKeyLogin(world);
+    await sleep(2500);
+    const result = await world.cli(["user", "token"]);
+    assert.equal(result.code, 0, result.stderr);
+    const after = parseSession(await Deno.readTextFile(world.sessionPath));
+    assert.equal(after.method, "api-key");
+    assert.notEqual(after.refreshToken, before.refreshToken);
+    assert.equal(result.stdout, `${after.accessToken}\n`);
+  });
+});
+
+Deno.test("16 processes on an expired access token: all succeed, one refresh, a valid session after", async () => {
+  await withWorld({ accessTokenTtl: 2 }, async (world) => {
+    await deviceLogin(world);
+    await sleep(2100);
+    const runs = await Promise.all(
+      Array.from({ length: 16 }, () => world.cli(["user", "token"])),
+    );
+    for (const run of runs) assert.equal(run.code, 0, run.stderr);
+    assert.equal(new Set(runs.map((r) => r.stdout)).size, 1);
+    assert.equal(refreshes(world).length, 1);
+    const session = parseSession(await Deno.readTextFile(world.sessionPath));
+    assert.equal(runs[0].stdout, `${session.accessToken}\n`);
+    assert.equal(await refreshWorks(world, session.refreshToken), true);
+  });
+});
+
+Deno.test("user token: one line and no request while the access token is valid", async () => {
+  await withWorld({}, async (world) => {
+    const session = await deviceLogin(world);
+    const count = world.idp.requests.length;
+    const result = await world.cli(["user", "token"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, `${session.accessToken}\n`);
+    assert.equal(result.stderr, "");
+    assert.equal(world.idp.requests.length, count);
+  });
+});
+
+Deno.test("user token: exactly one refresh when the access token has expired", async () => {
+  await withWorld({ accessTokenTtl: 2 }, async (world) => {
+    const session = await deviceLogin(world);
+    await sleep(2100);
+    const before = refreshes(world).length;
+    const result = await world.cli(["user", "token"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout.split("\n").length, 2);
+    assert.notEqual(result.stdout, `${session.accessToken}\n`);
+    assert.equal(refreshes(world).length - before, 1);
+  });
+});
+
+Deno.test("a refresh token the server rejects ends the session", async () => {
+  await withWorld({ accessTokenTtl: 2 }, async (world) => {
+    const session = await deviceLogin(world);
+    // Revoked behind the CLI's back (RFC 7009), as an administrator would.
+    const revoked = await fetch(
+      `${world.idp.issuer}/protocol/openid-connect/revoke`,
+      {
+        method: "POST",
+        body: new URLSearchParams({
+          token: session.refreshToken,
+          client_id: "cli",
+        }),
+      },
+    );
+    await revoked.body?.cancel();
+    assert.equal(revoked.status, 200);
+    await sleep(2100);
+    const result = await world.cli(["user", "token"]);
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, `${SESSION_INVALID}\n`);
+    assert.equal(await exists(world.sessionPath), false);
+    const rejected = refreshes(world).at(-1);
+    assert.equal(rejected?.error, "invalid_grant");
+  });
+});
+
+Deno.test("user status as text and as JSON", async () => {
+  await withWorld({}, async (world) => {
+    await apiKeyLogin(world);
+    const text = await world.cli(["user", "status"]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^Logged in as alice \(method: api-key\)$/m);
+    assert.ok(text.stdout.includes(world.idp.issuer));
+    assert.match(text.stdout, /Idle logout in /);
+    const json = await world.cli(["user", "status", "--json"]);
+    assert.equal(json.code, 0, json.stderr);
+    const status = JSON.parse(json.stdout);
+    assert.equal(status.loggedIn, true);
+    assert.equal(status.username, "alice");
+    assert.equal(status.method, "api-key");
+    assert.equal(status.authUrl, world.idp.issuer);
+    assert.ok(status.idleLogoutIn > 3500 && status.idleLogoutIn <= 3600);
+    assert.ok(status.accessTokenExpiresIn > 0);
+    const session = parseSession(await Deno.readTextFile(world.sessionPath));
+    for (const secret of [session.accessToken, session.refreshToken, API_KEY]) {
+      assert.ok(!text.stdout.includes(secret) && !json.stdout.includes(secret));
+    }
+  });
+});
+
+Deno.test("user status without a session exits 1", async () => {
+  await withWorld({}, async (world) => {
+    const result = await world.cli(["user", "status"]);
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, `${SESSION_INVALID}\n`);
+  });
+});
