@@ -40,7 +40,13 @@ export interface AuthConfig {
 
 /** Whether PILOT_DEBUG asks for causes and stack traces. */
 export function isDebug(env: Env): boolean {
-  const value = env.get("PILOT_DEBUG");
+  let value: string | undefined;
+  try {
+    value = env.get("PILOT_DEBUG");
+  } catch {
+    // Not allowed to read it (deno run without --allow-env): no debug.
+    return false;
+  }
   return value !== undefined && value !== "" && value !== "0";
 }
 

@@ -15,14 +15,9 @@ import {
   RefreshRejectedError,
   refreshTokens,
 } from "../auth/refresh.ts";
-import { revokeSession } from "../auth/revoke.ts";
+import { REVOKE_TIMEOUT_MS, revokeSession } from "../auth/revoke.ts";
 import type { TokenSet } from "../auth/tokens.ts";
-import {
-  type AuthConfig,
-  configDir,
-  readAuthConfig,
-  readIdleTimeout,
-} from "../config.ts";
+import { type AuthConfig, readIdleTimeout } from "../config.ts";
 import { CliError } from "../errors.ts";
 import { registerSecret } from "../redact.ts";
 import { fileDiscoveryCache } from "../session/discovery_cache.ts";
@@ -31,6 +26,7 @@ import type { SessionStore } from "../session/store.ts";
 import { SESSION_INVALID } from "../ui/messages.ts";
 import type { Context } from "./context.ts";
 import { asCliError } from "./failure.ts";
+import { loadSettings } from "./settings.ts";
 
 /** What a command asks of the session. */
 export interface UseOptions {
@@ -50,8 +46,8 @@ export interface ActiveSession {
   idleTimeout: number;
   /** The config dir. */
   dir: string;
-  /** The realm's endpoints, discovered once per run. */
-  endpoints: () => Promise<Endpoints>;
+  /** The realm's endpoints, discovered once per run, within `timeoutMs` if given. */
+  endpoints: (timeoutMs?: number) => Promise<Endpoints>;
 }
 
 /** The seed's invalid-session failure. */
@@ -68,18 +64,18 @@ export async function useSession(
   ctx: Context,
   options: UseOptions,
 ): Promise<ActiveSession> {
-  const auth = readAuthConfig(ctx.env);
+  const { auth, dir } = loadSettings(ctx);
   const idleTimeout = readIdleTimeout(ctx.env);
-  const dir = configDir(ctx.env, ctx.os);
   const store = ctx.openStore(dir);
   const now = () => Math.floor(ctx.clock.now() / 1000);
   let endpoints: Endpoints | undefined;
-  const endpointsOnce = async () =>
+  const endpointsOnce = async (timeoutMs?: number) =>
     endpoints ??= await discover(auth.authUrl, {
       fetch: ctx.fetch,
       cache: fileDiscoveryCache(dir),
       nowSeconds: now(),
       signal: ctx.signal,
+      timeoutMs,
     });
   let ended = false;
   let session: Session | undefined;
@@ -131,7 +127,7 @@ async function renew(
   ctx: Context,
   auth: AuthConfig,
   session: Session,
-  endpoints: () => Promise<Endpoints>,
+  endpoints: (timeoutMs?: number) => Promise<Endpoints>,
   refreshExpired: boolean,
   now: () => number,
 ): Promise<TokenSet | undefined> {
@@ -165,13 +161,14 @@ async function renew(
  */
 export async function endAtServer(
   ctx: Context,
-  endpoints: () => Promise<Endpoints>,
+  endpoints: (timeoutMs?: number) => Promise<Endpoints>,
   auth: AuthConfig,
   session: Session,
 ): Promise<boolean> {
   try {
+    // Best effort: the whole of it, discovery included, stays short.
     await revokeSession(
-      await endpoints(),
+      await endpoints(REVOKE_TIMEOUT_MS),
       auth.clientId,
       session.refreshToken,
       ctx,

@@ -10,7 +10,7 @@ import { pollForTokens, requestDeviceAuthorization } from "../auth/device.ts";
 import { discover } from "../auth/discovery.ts";
 import type { TokenSet } from "../auth/tokens.ts";
 import { usernameOf } from "../auth/tokens.ts";
-import { type AuthConfig, configDir, readAuthConfig } from "../config.ts";
+import type { AuthConfig } from "../config.ts";
 import { CliError, EXIT_USAGE } from "../errors.ts";
 import { registerSecret } from "../redact.ts";
 import { fileDiscoveryCache } from "../session/discovery_cache.ts";
@@ -26,6 +26,7 @@ import {
 import type { LoginFlags } from "./app.ts";
 import type { Context } from "./context.ts";
 import { asCliError } from "./failure.ts";
+import { loadSettings } from "./settings.ts";
 
 /** What `user login` was asked to do. */
 export interface LoginOptions {
@@ -40,8 +41,7 @@ export async function runLogin(
   ctx: Context,
   options: LoginOptions,
 ): Promise<void> {
-  const auth = readAuthConfig(ctx.env);
-  const dir = configDir(ctx.env, ctx.os);
+  const { auth, dir } = loadSettings(ctx);
   const store = ctx.openStore(dir);
   // Refuse an unsafe session file before the person spends time approving.
   await store.find();

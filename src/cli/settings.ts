@@ -1,0 +1,70 @@
+/**
+ * What every command that talks to the server starts with: the settings
+ * from the environment, and Deno's permissions for them, checked up front
+ * so that a missing flag is one line naming the flag to add instead of a
+ * NotCapable stack. On Node (the npm build) there are no permissions.
+ *
+ * @module
+ */
+
+import {
+  type AuthConfig,
+  configDir,
+  ENV_VARS,
+  readAuthConfig,
+} from "../config.ts";
+import { CliError } from "../errors.ts";
+import type { Context } from "./context.ts";
+
+/** The settings of a command that uses the server and the session. */
+export interface Settings {
+  /** Where the server is. */
+  auth: AuthConfig;
+  /** Where the session lives. */
+  dir: string;
+}
+
+function granted(descriptor: Deno.PermissionDescriptor): boolean {
+  // The shim of the npm build may have no permissions API: all is allowed.
+  if (typeof Deno.permissions?.querySync !== "function") return true;
+  try {
+    return Deno.permissions.querySync(descriptor).state === "granted";
+  } catch {
+    return true;
+  }
+}
+
+function missing(flags: string): CliError {
+  return new CliError(
+    `${flags}: add it to the \`deno run\` or \`deno install\` line (see the README).`,
+  );
+}
+
+/** Reads the settings, failing first on a permission Deno would refuse. */
+export function loadSettings(ctx: Context): Settings {
+  if (!ENV_VARS.every((variable) => granted({ name: "env", variable }))) {
+    throw missing(
+      `pilotcli may not read its environment variables, so it needs --allow-env=${
+        ENV_VARS.join(",")
+      }`,
+    );
+  }
+  const auth = readAuthConfig(ctx.env);
+  const dir = configDir(ctx.env, ctx.os);
+  const url = new URL(auth.authUrl);
+  const port = url.port || (url.protocol === "https:" ? "443" : "80");
+  if (!granted({ name: "net", host: `${url.hostname}:${port}` })) {
+    throw missing(
+      `pilotcli may not connect to ${url.host}, so it needs --allow-net=${url.host}`,
+    );
+  }
+  if (
+    !granted({ name: "read", path: dir }) ||
+    !granted({ name: "write", path: dir })
+  ) {
+    throw missing(
+      `pilotcli may not use its config dir ${dir}, so it needs --allow-read=${dir} --allow-write=${dir}`,
+    );
+  }
+  return { auth, dir };
+}
