@@ -94,6 +94,8 @@ export interface DiscoverOptions {
   nowSeconds: number;
   /** Ends the request early (Ctrl-C). */
   signal?: AbortSignal;
+  /** Time limit of the request in ms (default: the request default). */
+  timeoutMs?: number;
 }
 
 /**
@@ -112,6 +114,7 @@ export async function discover(
       fetch: options.fetch,
       what: "the discovery document",
       signal: options.signal,
+      timeoutMs: options.timeoutMs,
     },
   );
   if (status !== 200) {
