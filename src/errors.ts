@@ -18,6 +18,8 @@ export class CliError extends Error {
   readonly exitCode: number;
 
   /**
+   * Makes the error a person reads.
+   *
    * @param message the whole line shown on stderr: what failed, why, what to do next
    * @param options exit code (default 1) and the underlying cause, if any
    */
