@@ -6,12 +6,12 @@
  * @module
  */
 
-import { useSession } from "./cli/active_session.ts";
 import type { Context } from "./cli/context.ts";
-import { runLogin } from "./cli/login.ts";
-import { denoContext } from "./cli/main.ts";
 import type { Env } from "./config.ts";
 import type { TextWriter } from "./ui/io.ts";
+
+// mod.ts exports this API and also runs the CLI: the library's modules load
+// on first call, so that `pilotcli --help` pays nothing for them.
 
 export { CliError as PilotError } from "./errors.ts";
 
@@ -39,7 +39,8 @@ export interface SessionInfo {
 
 const silent: TextWriter = { write() {} };
 
-function libraryContext(options: PilotOptions): Context {
+async function libraryContext(options: PilotOptions): Promise<Context> {
+  const { denoContext } = await import("./cli/main.ts");
   const context = denoContext(options.signal ?? new AbortController().signal);
   const overrides = options.env ?? {};
   const env: Env = {
@@ -62,7 +63,8 @@ function libraryContext(options: PilotOptions): Context {
 export async function readSession(
   options: PilotOptions = {},
 ): Promise<SessionInfo> {
-  const { session } = await useSession(libraryContext(options), {
+  const { useSession } = await import("./cli/active_session.ts");
+  const { session } = await useSession(await libraryContext(options), {
     fresh: false,
   });
   const { username, method, authUrl, accessTokenExpiresAt, lastActiveAt } =
@@ -74,7 +76,8 @@ export async function readSession(
 export async function getAccessToken(
   options: PilotOptions = {},
 ): Promise<string> {
-  const { session } = await useSession(libraryContext(options), {
+  const { useSession } = await import("./cli/active_session.ts");
+  const { session } = await useSession(await libraryContext(options), {
     fresh: true,
   });
   return session.accessToken;
@@ -85,6 +88,7 @@ export async function loginWithApiKey(
   apiKey: string,
   options: PilotOptions = {},
 ): Promise<SessionInfo> {
-  await runLogin(libraryContext(options), { apiKey });
+  const { runLogin } = await import("./cli/login.ts");
+  await runLogin(await libraryContext(options), { apiKey });
   return await readSession(options);
 }

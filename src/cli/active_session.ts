@@ -66,7 +66,7 @@ export async function useSession(
 ): Promise<ActiveSession> {
   const { auth, dir } = loadSettings(ctx);
   const idleTimeout = readIdleTimeout(ctx.env);
-  const store = ctx.openStore(dir);
+  const store = await ctx.openStore(dir);
   const now = () => Math.floor(ctx.clock.now() / 1000);
   let endpoints: Endpoints | undefined;
   const endpointsOnce = async (timeoutMs?: number) =>

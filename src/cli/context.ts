@@ -35,6 +35,6 @@ export interface Context {
   readonly clock: Clock;
   /** Aborts on Ctrl-C. */
   readonly signal: AbortSignal;
-  /** The session store of a config dir. */
-  openStore(dir: string): SessionStore;
+  /** The session store of a config dir (loaded on first use: --help needs none). */
+  openStore(dir: string): Promise<SessionStore>;
 }

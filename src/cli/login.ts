@@ -42,7 +42,7 @@ export async function runLogin(
   options: LoginOptions,
 ): Promise<void> {
   const { auth, dir } = loadSettings(ctx);
-  const store = ctx.openStore(dir);
+  const store = await ctx.openStore(dir);
   // Refuse an unsafe session file before the person spends time approving.
   await store.find();
   const apiKey = await resolveApiKey(ctx, options.apiKey);

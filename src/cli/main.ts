@@ -10,7 +10,6 @@ import { run } from "@stricli/core";
 import type { Clock } from "../auth/device.ts";
 import { isDebug } from "../config.ts";
 import { CliError, EXIT_INTERRUPTED } from "../errors.ts";
-import { FileSessionStore } from "../session/store.ts";
 import { fileWriter, LineReader } from "../ui/io.ts";
 import { buildApp, exitCodeOf } from "./app.ts";
 import type { Context } from "./context.ts";
@@ -47,10 +46,12 @@ export function denoContext(signal: AbortSignal): Context {
     fetch: globalThis.fetch,
     clock: systemClock,
     signal,
-    openStore: (dir) =>
-      new FileSessionStore(dir, {
+    openStore: async (dir) => {
+      const { FileSessionStore } = await import("../session/store.ts");
+      return new FileSessionStore(dir, {
         warn: (line) => stderr.write(`${line}\n`),
-      }),
+      });
+    },
   };
 }
 
