@@ -8,25 +8,20 @@
  * @module
  */
 
-import { exchangeApiKey, InvalidApiKeyError } from "../auth/api_key.ts";
-import { discover, type Endpoints } from "../auth/discovery.ts";
-import {
-  needsRefresh,
-  RefreshRejectedError,
-  refreshTokens,
-} from "../auth/refresh.ts";
-import { REVOKE_TIMEOUT_MS, revokeSession } from "../auth/revoke.ts";
+import type { Endpoints } from "../auth/discovery.ts";
 import type { TokenSet } from "../auth/tokens.ts";
 import { type AuthConfig, readIdleTimeout } from "../config.ts";
 import { CliError } from "../errors.ts";
 import { registerSecret } from "../redact.ts";
-import { fileDiscoveryCache } from "../session/discovery_cache.ts";
 import type { Session } from "../session/session.ts";
 import type { SessionStore } from "../session/store.ts";
 import { SESSION_INVALID } from "../ui/messages.ts";
 import type { Context } from "./context.ts";
 import { asCliError } from "./failure.ts";
 import { loadSettings } from "./settings.ts";
+
+// The network modules load only when a session needs the server (refresh,
+// idle end, logout), so that `user status` starts fast.
 
 /** What a command asks of the session. */
 export interface UseOptions {
@@ -69,14 +64,19 @@ export async function useSession(
   const store = await ctx.openStore(dir);
   const now = () => Math.floor(ctx.clock.now() / 1000);
   let endpoints: Endpoints | undefined;
-  const endpointsOnce = async (timeoutMs?: number) =>
-    endpoints ??= await discover(auth.authUrl, {
+  const endpointsOnce = async (timeoutMs?: number) => {
+    const { discover } = await import("../auth/discovery.ts");
+    const { fileDiscoveryCache } = await import(
+      "../session/discovery_cache.ts"
+    );
+    return endpoints ??= await discover(auth.authUrl, {
       fetch: ctx.fetch,
       cache: fileDiscoveryCache(dir),
       nowSeconds: now(),
       signal: ctx.signal,
       timeoutMs,
     });
+  };
   let ended = false;
   let session: Session | undefined;
   try {
@@ -103,7 +103,9 @@ export async function useSession(
         return null;
       }
       let tokens: TokenSet | undefined;
-      if (expired || (options.fresh && needsRefresh(current, nowSeconds))) {
+      const stale = options.fresh &&
+        (await import("../auth/refresh.ts")).needsRefresh(current, nowSeconds);
+      if (expired || stale) {
         tokens = await renew(ctx, auth, current, endpointsOnce, expired, now);
         if (tokens === undefined) {
           ended = true;
@@ -132,6 +134,12 @@ async function renew(
   now: () => number,
 ): Promise<TokenSet | undefined> {
   const options = { fetch: ctx.fetch, nowSeconds: now, signal: ctx.signal };
+  const { RefreshRejectedError, refreshTokens } = await import(
+    "../auth/refresh.ts"
+  );
+  const { exchangeApiKey, InvalidApiKeyError } = await import(
+    "../auth/api_key.ts"
+  );
   if (!refreshExpired) {
     try {
       const { tokenEndpoint } = await endpoints();
@@ -165,6 +173,9 @@ export async function endAtServer(
   auth: AuthConfig,
   session: Session,
 ): Promise<boolean> {
+  const { REVOKE_TIMEOUT_MS, revokeSession } = await import(
+    "../auth/revoke.ts"
+  );
   try {
     // Best effort: the whole of it, discovery included, stays short.
     await revokeSession(

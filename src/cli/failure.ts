@@ -5,10 +5,15 @@
  * @module
  */
 
-import { DiscoveryError } from "../auth/discovery.ts";
-import { NetworkError, ProtocolError } from "../auth/http.ts";
-import { TokenResponseError } from "../auth/tokens.ts";
 import { CliError } from "../errors.ts";
+
+// Told apart by name, not instanceof, so that this module does not load the
+// network code on paths that never touch the network.
+const SERVER_TROUBLE = new Set([
+  "ProtocolError",
+  "DiscoveryError",
+  "TokenResponseError",
+]);
 
 /**
  * `error` as a CliError whose line starts with `action` ("Login failed").
@@ -17,16 +22,13 @@ import { CliError } from "../errors.ts";
  */
 export function asCliError(error: unknown, action: string): unknown {
   if (error instanceof CliError || !(error instanceof Error)) return error;
-  if (error instanceof NetworkError) {
+  if (error.name === "NetworkError") {
     return new CliError(
       `${action}: ${error.message}. Check your network connection and PILOT_AUTH_URL, then try again.`,
       { cause: error },
     );
   }
-  if (
-    error instanceof ProtocolError || error instanceof DiscoveryError ||
-    error instanceof TokenResponseError
-  ) {
+  if (SERVER_TROUBLE.has(error.name)) {
     return new CliError(
       `${action}: ${error.message}. Check PILOT_AUTH_URL; if it is right, the server is having trouble: try again later.`,
       { cause: error },
