@@ -1,19 +1,10 @@
 import assert from "node:assert/strict";
 import { CliError } from "../errors.ts";
 import { withLock } from "./lock.ts";
+import { exists } from "./testdata/fixtures.ts";
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return false;
-    throw err;
-  }
 }
 
 /** Create a lock file as a process that died would have left it. */

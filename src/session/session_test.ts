@@ -5,24 +5,10 @@ import {
   type Session,
   SessionFormatError,
 } from "./session.ts";
-
-const SECRET = "eyJhbGciOiJSUzI1NiJ9.SECRET-TOKEN-VALUE.sig";
+import { sampleSession, SECRET } from "./testdata/fixtures.ts";
 
 function sample(overrides: Partial<Session> = {}): Session {
-  return {
-    version: 1,
-    authUrl: "https://id.example.com/realms/pilot",
-    clientId: "pilotcli",
-    method: "device-code",
-    username: "ada",
-    accessToken: SECRET,
-    accessTokenExpiresAt: 1_700_000_300,
-    accessTokenIssuedAt: 1_700_000_000,
-    refreshToken: "refresh-" + SECRET,
-    refreshTokenExpiresAt: 1_700_001_800,
-    lastActiveAt: 1_700_000_000,
-    ...overrides,
-  };
+  return sampleSession({ refreshTokenExpiresAt: 1_700_001_800, ...overrides });
 }
 
 /** A session as plain JSON, with one field replaced (or removed with undefined). */

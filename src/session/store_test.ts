@@ -1,28 +1,13 @@
 import assert from "node:assert/strict";
 import { CliError } from "../errors.ts";
-import type { Session } from "./session.ts";
 import { SessionFormatError } from "./session.ts";
 import { FileSessionStore } from "./store.ts";
+import { exists, sampleSession, SECRET } from "./testdata/fixtures.ts";
 import { WORKER_SESSION } from "./testdata/store_worker.ts";
 
-const SECRET = "SECRET-ACCESS-TOKEN-VALUE";
 const WORKER = new URL("./testdata/store_worker.ts", import.meta.url).href;
 
-function sample(overrides: Partial<Session> = {}): Session {
-  return {
-    version: 1,
-    authUrl: "https://id.example.com/realms/pilot",
-    clientId: "pilotcli",
-    method: "device-code",
-    username: "ada",
-    accessToken: SECRET,
-    accessTokenExpiresAt: 1_700_000_300,
-    accessTokenIssuedAt: 1_700_000_000,
-    refreshToken: "refresh-" + SECRET,
-    lastActiveAt: 1_700_000_000,
-    ...overrides,
-  };
-}
+const sample = sampleSession;
 
 /** A temp dir for one test, removed afterwards. */
 async function withTempDir(fn: (tmp: string) => Promise<void>): Promise<void> {
@@ -31,16 +16,6 @@ async function withTempDir(fn: (tmp: string) => Promise<void>): Promise<void> {
     await fn(tmp);
   } finally {
     await Deno.remove(tmp, { recursive: true });
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return false;
-    throw err;
   }
 }
 
