@@ -203,9 +203,11 @@ Deno.test("an API-key session renews itself with its key when the refresh token 
 });
 
 Deno.test("16 processes on an expired access token: all succeed, one refresh, a valid session after", async () => {
-  await withWorld({ accessTokenTtl: 2 }, async (world) => {
+  // The refreshed token must stay outside the refresh margin (half its
+  // lifetime) while 16 processes queue for the lock on 2 busy cores.
+  await withWorld({ accessTokenTtl: 8 }, async (world) => {
     await deviceLogin(world);
-    await sleep(2100);
+    await sleep(8100);
     const runs = await Promise.all(
       Array.from({ length: 16 }, () => world.cli(["user", "token"])),
     );
