@@ -1,7 +1,13 @@
 /**
- * Runs pilotcli as a user does: a subprocess of `deno run` with the narrow
- * permissions it ships with (the auth host only, its own env variables, its
- * config dir), never -A.
+ * Runs pilotcli as a user does, on either runtime:
+ *
+ * - "deno": a subprocess of `deno run` with the narrow permissions it ships
+ *   with (the auth host only, its own env variables, its config dir), never
+ *   -A;
+ * - "node": `node pilotcli` from the npm package, built by
+ *   `scripts/build_npm.ts`, packed with `npm pack` and installed with
+ *   `npm install -g` into a temporary prefix, once per test process, as
+ *   `npm install -g ./pilot-pilotcli-<version>.tgz` installs it for a user.
  *
  * @module
  */
@@ -9,6 +15,108 @@
 import { ENV_VARS } from "../../src/config.ts";
 
 const MOD = new URL("../../mod.ts", import.meta.url).pathname;
+
+/** The runtimes pilotcli ships for. */
+export type Runtime = "deno" | "node";
+
+/** Every runtime, Deno first. */
+export const RUNTIMES: readonly Runtime[] = ["deno", "node"];
+
+/** The npm package as a user installed it. */
+export interface NodeInstall {
+  /** The installed program (`<prefix>/bin/pilotcli`, a link to the bundle). */
+  bin: string;
+  /** The tarball `npm pack` made. */
+  tarball: string;
+  /** The tarball's size in bytes. */
+  tarballBytes: number;
+  /** Bytes on disk of the installed package (`du -sb`, apparent sizes). */
+  installedBytes: number;
+  /** The package version. */
+  version: string;
+}
+
+let nodeInstall: Promise<NodeInstall> | undefined;
+
+/**
+ * Builds, packs and installs the npm package, once per test process; later
+ * calls get the same install. Offline: the package has no dependencies.
+ */
+export function installNodePackage(): Promise<NodeInstall> {
+  nodeInstall ??= buildPackInstall();
+  return nodeInstall;
+}
+
+async function buildPackInstall(): Promise<NodeInstall> {
+  const root = await Deno.makeTempDir({ prefix: "pilotcli-npm-" });
+  globalThis.addEventListener("unload", () => {
+    try {
+      Deno.removeSync(root, { recursive: true });
+    } catch {
+      // Best effort: it is a temporary directory.
+    }
+  });
+  const { buildNpm } = await import("../../scripts/build_npm.ts");
+  const build = await buildNpm(`${root}/package`);
+  // A cache of our own: the user's npm cache is neither read nor written.
+  const npmFlags = [
+    `--cache=${root}/npm-cache`,
+    "--offline",
+    "--no-audit",
+    "--no-fund",
+    "--no-update-notifier",
+    "--loglevel=error",
+  ];
+  const packed = await npm([
+    "pack",
+    build.dir,
+    `--pack-destination=${root}`,
+    "--json",
+    ...npmFlags,
+  ]);
+  const [{ filename }] = JSON.parse(packed) as [{ filename: string }];
+  const tarball = `${root}/${filename}`;
+  const prefix = `${root}/prefix`;
+  await npm(["install", "-g", `--prefix=${prefix}`, tarball, ...npmFlags]);
+  const bin = `${prefix}/bin/pilotcli`;
+  await Deno.lstat(bin);
+  return {
+    bin,
+    tarball,
+    tarballBytes: (await Deno.stat(tarball)).size,
+    installedBytes: await treeBytes(
+      `${prefix}/lib/node_modules/${build.name}`,
+    ),
+    version: build.version,
+  };
+}
+
+async function npm(args: string[]): Promise<string> {
+  const { success, stdout, stderr } = await new Deno.Command("npm", {
+    args,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!success) {
+    throw new Error(
+      `npm ${args[0]} failed:\n${new TextDecoder().decode(stderr)}`,
+    );
+  }
+  return new TextDecoder().decode(stdout);
+}
+
+/** The apparent size of the files under `dir`, in bytes. */
+async function treeBytes(dir: string): Promise<number> {
+  let bytes = (await Deno.lstat(dir)).size;
+  for await (const entry of Deno.readDir(dir)) {
+    const path = `${dir}/${entry.name}`;
+    bytes += entry.isDirectory
+      ? await treeBytes(path)
+      : (await Deno.lstat(path)).size;
+  }
+  return bytes;
+}
 
 /** How to run the CLI. */
 export interface CliOptions {
@@ -20,10 +128,12 @@ export interface CliOptions {
   env?: Record<string, string>;
   /** Text for standard input; closed right away when absent. */
   stdin?: string;
-  /** Extra deno flags placed before mod.ts. */
+  /** Extra deno flags placed before mod.ts (runtime "deno" only). */
   denoFlags?: string[];
   /** A umask to run under, e.g. "000". */
   umask?: string;
+  /** Which runtime runs the CLI; default "deno". */
+  runtime?: Runtime;
 }
 
 /** What a finished run left behind. */
@@ -48,27 +158,48 @@ export function permissionFlags(authUrl: string, configDir: string): string[] {
 
 /** A running CLI whose stderr can be watched while it runs. */
 export class CliProcess {
-  #child: Deno.ChildProcess;
+  #child: Deno.ChildProcess | undefined;
+  #pendingSignals: Deno.Signal[] = [];
   #stdout = "";
   #stderr = "";
   #done: Promise<CliResult>;
   #waiters: Array<() => void> = [];
 
-  /** Starts `pilotcli args...` as a subprocess. */
+  /**
+   * Starts `pilotcli args...` as a subprocess. On Deno it starts at once; on
+   * Node once the npm package is installed (see installNodePackage).
+   */
   constructor(args: string[], options: CliOptions) {
-    const command = [
-      Deno.execPath(),
-      "run",
-      "--quiet",
-      ...permissionFlags(options.authUrl, options.configDir),
-      ...(options.denoFlags ?? []),
-      MOD,
-      ...args,
-    ];
+    if ((options.runtime ?? "deno") === "deno") {
+      this.#child = this.#spawn([
+        Deno.execPath(),
+        "run",
+        "--quiet",
+        ...permissionFlags(options.authUrl, options.configDir),
+        ...(options.denoFlags ?? []),
+        MOD,
+        ...args,
+      ], options);
+      this.#done = this.#collect(this.#child, options.stdin);
+      return;
+    }
+    if (options.denoFlags?.length) {
+      throw new Error("denoFlags are for the deno runtime only");
+    }
+    this.#done = installNodePackage().then(({ bin }) => {
+      this.#child = this.#spawn(["node", bin, ...args], options);
+      for (const signal of this.#pendingSignals.splice(0)) {
+        this.#child.kill(signal);
+      }
+      return this.#collect(this.#child, options.stdin);
+    });
+  }
+
+  #spawn(command: string[], options: CliOptions): Deno.ChildProcess {
     if (options.umask !== undefined) {
       command.unshift("sh", "-c", `umask ${options.umask} && exec "$@"`, "sh");
     }
-    this.#child = new Deno.Command(command[0], {
+    return new Deno.Command(command[0], {
       args: command.slice(1),
       clearEnv: true,
       env: {
@@ -87,8 +218,13 @@ export class CliProcess {
       stdout: "piped",
       stderr: "piped",
     }).spawn();
-    const writer = this.#child.stdin.getWriter();
-    const input = options.stdin;
+  }
+
+  #collect(
+    child: Deno.ChildProcess,
+    input: string | undefined,
+  ): Promise<CliResult> {
+    const writer = child.stdin.getWriter();
     const stdinDone = (async () => {
       if (input !== undefined) {
         await writer.write(new TextEncoder().encode(input)).catch(() => {});
@@ -104,10 +240,10 @@ export class CliProcess {
         for (const wake of this.#waiters.splice(0)) wake();
       }
     };
-    this.#done = Promise.all([
-      this.#child.status,
-      collect(this.#child.stdout, (t) => this.#stdout += t),
-      collect(this.#child.stderr, (t) => this.#stderr += t),
+    return Promise.all([
+      child.status,
+      collect(child.stdout, (t) => this.#stdout += t),
+      collect(child.stderr, (t) => this.#stderr += t),
       stdinDone,
     ]).then(([status]) => {
       for (const wake of this.#waiters.splice(0)) wake();
@@ -122,11 +258,16 @@ export class CliProcess {
   ): Promise<RegExpMatchArray> {
     const deadline = Date.now() + timeoutMs;
     let exited = false;
-    this.#done.then(() => exited = true);
+    const ended = () => {
+      exited = true;
+      for (const wake of this.#waiters.splice(0)) wake();
+    };
+    this.#done.then(ended, ended);
     for (;;) {
       const match = this.#stderr.match(pattern);
       if (match) return match;
       if (exited || Date.now() > deadline) {
+        if (exited) await this.#done; // A failed start (the npm install) says why.
         throw new Error(
           `stderr never matched ${pattern}; stderr so far:\n${this.#stderr}`,
         );
@@ -138,9 +279,10 @@ export class CliProcess {
     }
   }
 
-  /** Sends a signal to the CLI. */
+  /** Sends a signal to the CLI (on Node, once it has started). */
   kill(signal: Deno.Signal): void {
-    this.#child.kill(signal);
+    if (this.#child) this.#child.kill(signal);
+    else this.#pendingSignals.push(signal);
   }
 
   /** Waits for the CLI to exit. */

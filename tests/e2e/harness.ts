@@ -6,7 +6,13 @@
  */
 
 import { type Idp, type IdpOptions, startIdp } from "../idp/server.ts";
-import { CliProcess, type CliResult, runCli } from "./cli.ts";
+import {
+  CliProcess,
+  type CliResult,
+  installNodePackage,
+  runCli,
+  type Runtime,
+} from "./cli.ts";
 
 /** The user every suite signs in as. */
 export const USER = { username: "alice", password: "wonderland" };
@@ -31,13 +37,23 @@ export interface World {
   ): CliProcess;
   /** The session file's path. */
   sessionPath: string;
+  /** The runtime that runs the CLI. */
+  runtime: Runtime;
+}
+
+/** The test server's options, and the runtime of the CLI (default "deno"). */
+export interface WorldOptions extends IdpOptions {
+  /** Which runtime runs the CLI; default "deno". */
+  runtime?: Runtime;
 }
 
 /** Runs `fn` with a fresh server and config dir, and cleans both up. */
 export async function withWorld(
-  options: IdpOptions,
+  { runtime = "deno", ...options }: WorldOptions,
   fn: (world: World) => Promise<void>,
 ): Promise<void> {
+  // Installed before the server starts, so a test's timing starts with it.
+  if (runtime === "node") await installNodePackage();
   const idp = await startIdp({
     users: { [USER.username]: USER.password },
     apiKeys: { [API_KEY]: USER.username },
@@ -46,12 +62,13 @@ export async function withWorld(
   });
   const root = await Deno.makeTempDir({ prefix: "pilotcli-e2e-" });
   const configDir = `${root}/config`;
-  const base = { authUrl: idp.issuer, configDir };
+  const base = { authUrl: idp.issuer, configDir, runtime };
   try {
     await fn({
       idp,
       configDir,
       sessionPath: `${configDir}/session.json`,
+      runtime,
       cli: (args, more = {}) => runCli(args, { ...base, ...more }),
       spawn: (args, more = {}) => new CliProcess(args, { ...base, ...more }),
     });

@@ -1,0 +1,184 @@
+/**
+ * `deno task build:npm`: writes the npm package of pilotcli, for Node.js 20
+ * and later, to `npm/` (run directly, to the directory given as its first
+ * argument).
+ *
+ *     npm/package.json        name and version from deno.json, a `pilotcli` bin
+ *     npm/bin/pilotcli.mjs    the whole CLI as one ES module, `#!/usr/bin/env node`
+ *     npm/README.md, LICENSE  copied
+ *
+ * How: the design names dnt (Deno's npm build tool), but dnt is published on
+ * JSR only, and JSR is out of reach here (only the npm registry is), so the
+ * package is made with `deno bundle`, which works offline from the npm
+ * packages already in the lockfile. The entry is `scripts/npm_entry.ts`: it
+ * sets `globalThis.Deno` from @deno/shim-deno, with its fixes, and only then
+ * imports the CLI dynamically; the bundler turns dynamic imports (the CLI,
+ * each command, the QR module) into lazy initializers inside the one file,
+ * so that order holds and the QR code is still built only when shown.
+ *
+ * Why one bundled file and no dependencies: @stricli/core, qrcode-generator
+ * and @deno/shim-deno (with `which`, `isexe` and @deno/shim-deno-test, which
+ * the shim pulls in) are all inlined: 282 KiB of readable JavaScript, a
+ * 68 kB tarball with the README. Declared as dependencies instead they would
+ * install 1.6 MB of six packages (measured; mostly type declarations and
+ * other builds nobody runs) and need the registry at install time; bundled,
+ * the tarball installs offline, starts without resolving a node_modules tree,
+ * and runs exactly the versions pinned in deno.lock. Not minified: `deno
+ * bundle --minify` drops the `createRequire` banner that the CommonJS parts
+ * need ("Dynamic require of "node:fs" is not supported", measured), stack
+ * traces under PILOT_DEBUG=1 stay readable, and gzip takes most of the
+ * difference anyway (44 kB against 59 kB for the bundle alone).
+ *
+ * The bundle is made from the npm packages pinned in deno.lock (Deno fetches
+ * them, as for any run, when its cache lacks them); the package itself
+ * declares no dependency, so installing it asks nothing of a registry.
+ *
+ * @module
+ */
+
+/** What {@linkcode buildNpm} made. */
+export interface NpmBuild {
+  /** The package directory. */
+  dir: string;
+  /** The package name, from deno.json. */
+  name: string;
+  /** The package version, from deno.json. */
+  version: string;
+  /** The bundle's path. */
+  bin: string;
+  /** The bundle's size in bytes. */
+  binBytes: number;
+}
+
+const ROOT = new URL("..", import.meta.url);
+const ENTRY = "scripts/npm_entry.ts";
+const BIN = "bin/pilotcli.mjs";
+const SHEBANG = "#!/usr/bin/env node";
+
+/** The path of a file of the repository. */
+function rootPath(relative: string): string {
+  return decodeURIComponent(new URL(relative, ROOT).pathname);
+}
+
+interface DenoJson {
+  name: string;
+  version: string;
+  license: string;
+}
+
+/** The package.json of the npm package. */
+export function packageJson(deno: DenoJson): Record<string, unknown> {
+  const repository = Deno.env.get("PILOTCLI_REPOSITORY_URL");
+  return {
+    name: deno.name,
+    version: deno.version,
+    description:
+      "The command-line client of the Pilot research data platform: log in to its Keycloak realm with a device validation link and QR code or an API key, log out, show the session, print an access token.",
+    keywords: ["pilot", "keycloak", "oauth", "device-flow", "cli"],
+    license: deno.license,
+    // Set PILOTCLI_REPOSITORY_URL to the repository's public URL when
+    // publishing; a URL that is not known is better left out than guessed.
+    ...(repository ? { repository: { type: "git", url: repository } } : {}),
+    type: "module",
+    bin: { pilotcli: BIN },
+    files: ["bin/"],
+    engines: { node: ">=20" },
+  };
+}
+
+/**
+ * Builds the npm package into `outDir` (emptied first).
+ *
+ * @param outDir where the package goes; default `npm/` in the repository
+ * @returns what was built
+ */
+export async function buildNpm(outDir = rootPath("npm")): Promise<NpmBuild> {
+  const deno = JSON.parse(
+    await Deno.readTextFile(rootPath("deno.json")),
+  ) as DenoJson;
+  for (const field of ["name", "version", "license"] as const) {
+    if (typeof deno[field] !== "string") {
+      throw new Error(`deno.json has no "${field}"`);
+    }
+  }
+  await Deno.remove(outDir, { recursive: true }).catch((err) => {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  });
+  await Deno.mkdir(`${outDir}/bin`, { recursive: true });
+
+  const bin = `${outDir}/${BIN}`;
+  const bundle = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "bundle",
+      "--quiet",
+      "--platform=deno",
+      "--format=esm",
+      `--output=${bin}`,
+      ENTRY,
+    ],
+    cwd: rootPath("."),
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!bundle.success) {
+    throw new Error(
+      `deno bundle failed:\n${new TextDecoder().decode(bundle.stderr)}`,
+    );
+  }
+
+  let code = await Deno.readTextFile(bin);
+  if (!code.startsWith("#!")) code = `${SHEBANG}\n${code}`;
+  checkBundle(code);
+  await Deno.writeTextFile(bin, code);
+  await Deno.chmod(bin, 0o755);
+
+  await Deno.writeTextFile(
+    `${outDir}/package.json`,
+    `${JSON.stringify(packageJson(deno), null, 2)}\n`,
+  );
+  await Deno.copyFile(rootPath("README.md"), `${outDir}/README.md`);
+  await Deno.copyFile(rootPath("LICENSE"), `${outDir}/LICENSE`);
+  return {
+    dir: outDir,
+    name: deno.name,
+    version: deno.version,
+    bin,
+    binBytes: new TextEncoder().encode(code).length,
+  };
+}
+
+/**
+ * The bundle must run on bare Node: a node shebang, every npm package
+ * inlined (only `node:` built-ins imported), no import left to resolve at
+ * run time.
+ */
+export function checkBundle(code: string): void {
+  if (!code.startsWith(`${SHEBANG}\n`)) {
+    throw new Error(`the bundle does not start with "${SHEBANG}"`);
+  }
+  const imports = [
+    ...code.matchAll(/^import\s[^;]*?from\s*["']([^"']+)["']/gm),
+    ...code.matchAll(/^import\s*["']([^"']+)["']/gm),
+  ].map((match) => match[1]);
+  const foreign = imports.filter((specifier) => !specifier.startsWith("node:"));
+  if (foreign.length > 0) {
+    throw new Error(`the bundle imports more than Node: ${foreign.join(", ")}`);
+  }
+  const dynamic = [...code.matchAll(/\bimport\(\s*["'`]([^"'`]+)/g)];
+  if (dynamic.length > 0) {
+    throw new Error(
+      `the bundle still imports at run time: ${
+        dynamic.map((m) => m[1]).join(", ")
+      }`,
+    );
+  }
+}
+
+if (import.meta.main) {
+  const build = await buildNpm(Deno.args[0]);
+  console.log(
+    `${build.name}@${build.version} written to ${build.dir}: ${BIN} is ${
+      (build.binBytes / 1024).toFixed(1)
+    } KiB. Next: npm pack ${build.dir}`,
+  );
+}

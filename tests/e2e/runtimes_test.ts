@@ -1,0 +1,447 @@
+/**
+ * One table of end-to-end cases, each run on Deno (`deno run` with the
+ * narrow permissions) and on Node (the npm package, packed and installed as
+ * a user installs it). Every case holds both runtimes to the same exact
+ * texts, exit codes and file modes.
+ */
+
+import assert from "node:assert/strict";
+import { approveOverHttp } from "../idp/person_http.ts";
+import type { IdpOptions } from "../idp/server.ts";
+import { decode } from "../qr_reader.ts";
+import { parseSession, type Session } from "../../src/session/session.ts";
+import {
+  API_KEY_INVALID,
+  LOGOUT_DONE,
+  LOGOUT_PROMPT,
+  SESSION_INVALID,
+  TRYING_API_KEY,
+  TRYING_DEVICE_CODE,
+  WAITING,
+  WELCOME,
+} from "../../src/ui/messages.ts";
+import { VERSION } from "../../src/version.ts";
+import { installNodePackage, runCli, RUNTIMES } from "./cli.ts";
+import {
+  API_KEY,
+  exists,
+  modeOf,
+  printedLink,
+  USER,
+  withWorld,
+  type World,
+} from "./harness.ts";
+
+const TOKEN = "/protocol/openid-connect/token";
+
+/** One end-to-end case; `run` asserts the same expectations on each runtime. */
+interface Case {
+  name: string;
+  idp?: IdpOptions;
+  run(world: World): Promise<void>;
+}
+
+async function readSession(world: World): Promise<Session> {
+  return parseSession(await Deno.readTextFile(world.sessionPath));
+}
+
+/** Logs in with the API key, asserting the exact lines. */
+async function apiKeyLogin(
+  world: World,
+  more: { umask?: string } = {},
+): Promise<Session> {
+  const result = await world.cli(["user", "login", "--api-key", API_KEY], more);
+  assert.deepEqual(result, {
+    code: 0,
+    stdout: "",
+    stderr: `${TRYING_API_KEY}\n${WELCOME}\n`,
+  });
+  return await readSession(world);
+}
+
+/** The dir is 0700 and every file in it 0600. */
+async function assertPrivate(world: World): Promise<void> {
+  assert.equal(await modeOf(world.configDir), 0o700);
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(world.configDir)) {
+    names.push(entry.name);
+    assert.equal(
+      await modeOf(`${world.configDir}/${entry.name}`),
+      0o600,
+      entry.name,
+    );
+  }
+  assert.ok(names.includes("session.json"), names.join(", "));
+}
+
+function usageError(detail: string, route: string): string {
+  return `Usage error: ${detail}. Run \`${route} --help\` for usage.\n`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+const CASES: Case[] = [
+  {
+    name: "API-key login with a good key stores a private session",
+    async run(world) {
+      const session = await apiKeyLogin(world);
+      assert.equal(session.method, "api-key");
+      assert.equal(session.username, USER.username);
+      assert.equal(session.apiKey, API_KEY);
+      await assertPrivate(world);
+    },
+  },
+  {
+    name: "API-key login with a bad key fails with the seed's line",
+    async run(world) {
+      const result = await world.cli(["user", "login", "--api-key", "nope"]);
+      assert.deepEqual(result, {
+        code: 1,
+        stdout: "",
+        stderr: `${TRYING_API_KEY}\n${API_KEY_INVALID}\n`,
+      });
+      assert.equal(await exists(world.sessionPath), false);
+    },
+  },
+  {
+    name: "API-key login reads the key from standard input",
+    async run(world) {
+      const piped = await world.cli(["user", "login", "--api-key", "-"], {
+        stdin: `${API_KEY}\n`,
+      });
+      assert.deepEqual(piped, {
+        code: 0,
+        stdout: "",
+        stderr: `${TRYING_API_KEY}\n${WELCOME}\n`,
+      });
+      assert.equal((await readSession(world)).apiKey, API_KEY);
+      const empty = await world.cli(["user", "login", "--api-key", "-"], {
+        stdin: "",
+      });
+      assert.deepEqual(empty, {
+        code: 2,
+        stdout: "",
+        stderr:
+          "No API key on standard input: pipe the key in, e.g. `pilotcli user login --api-key - < key.txt`.\n",
+      });
+    },
+  },
+  {
+    name: "device login approved over HTTP, with a QR code that reads back",
+    async run(world) {
+      const cli = world.spawn(["user", "login"]);
+      const link = await printedLink(cli);
+      await cli.waitForStderr(new RegExp(WAITING));
+      await approveOverHttp(link, USER);
+      const result = await cli.result();
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, "");
+      const lines = result.stderr.split("\n");
+      const qr = lines.slice(3, -4);
+      assert.deepEqual(
+        [...lines.slice(0, 3), ...lines.slice(-4)],
+        [
+          TRYING_DEVICE_CODE,
+          `Open this link to log in: ${link}`,
+          "",
+          "",
+          WAITING,
+          WELCOME,
+          "",
+        ],
+      );
+      assert.ok(qr.length > 10 && qr.every((l) => /^[▀▄█ ]+$/.test(l)));
+      assert.equal(decode(qr.join("\n"), "dark", "dontInvert"), link);
+      const session = await readSession(world);
+      assert.equal(session.method, "device-code");
+      assert.equal(session.username, USER.username);
+      await assertPrivate(world);
+    },
+  },
+  {
+    name: "user status prints the four lines",
+    async run(world) {
+      await apiKeyLogin(world);
+      const result = await world.cli(["user", "status"]);
+      const session = await readSession(world);
+      const expires = new Date(session.accessTokenExpiresAt * 1000)
+        .toISOString();
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stderr, "");
+      const lines = result.stdout.split("\n");
+      assert.equal(lines.length, 5, result.stdout);
+      assert.equal(lines[0], `Logged in as ${USER.username} (method: api-key)`);
+      assert.equal(lines[1], `Auth server: ${world.idp.issuer} (client cli)`);
+      assert.match(
+        lines[2],
+        new RegExp(
+          `^Access token expires in (4 min \\d+ s|5 min 0 s) \\(${expires}\\)$`,
+        ),
+      );
+      assert.match(
+        lines[3],
+        /^Idle logout in (1 h 0 min|59 min \d+ s) unless pilotcli is used again$/,
+      );
+      assert.equal(lines[4], "");
+    },
+  },
+  {
+    name: "user status --json prints the status object",
+    async run(world) {
+      await apiKeyLogin(world);
+      const result = await world.cli(["user", "status", "--json"]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stderr, "");
+      const status = JSON.parse(result.stdout);
+      assert.equal(result.stdout, `${JSON.stringify(status, null, 2)}\n`);
+      const session = await readSession(world);
+      const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+      assert.deepEqual(status, {
+        loggedIn: true,
+        username: USER.username,
+        method: "api-key",
+        authUrl: world.idp.issuer,
+        clientId: "cli",
+        accessTokenExpiresAt: iso(session.accessTokenExpiresAt),
+        accessTokenExpiresIn: status.accessTokenExpiresIn,
+        idleLogoutAt: iso(session.lastActiveAt + 3600),
+        idleLogoutIn: status.idleLogoutIn,
+      });
+      assert.ok(
+        status.accessTokenExpiresIn > 290 && status.accessTokenExpiresIn <= 300,
+      );
+      assert.ok(status.idleLogoutIn > 3590 && status.idleLogoutIn <= 3600);
+    },
+  },
+  {
+    name: "user token prints exactly one line: the access token",
+    async run(world) {
+      const session = await apiKeyLogin(world);
+      const result = await world.cli(["user", "token"]);
+      assert.deepEqual(result, {
+        code: 0,
+        stdout: `${session.accessToken}\n`,
+        stderr: "",
+      });
+    },
+  },
+  {
+    name: "concurrent user token on an expired token: one refresh, shared",
+    // Refreshed 2 s or less before expiry: after 2.1 s; the new token then
+    // leaves 2 s for the other five to see it as fresh.
+    idp: { accessTokenTtl: 4 },
+    async run(world) {
+      await apiKeyLogin(world);
+      await sleep(2100);
+      const runs = await Promise.all(
+        Array.from({ length: 6 }, () => world.cli(["user", "token"])),
+      );
+      const session = await readSession(world);
+      for (const run of runs) {
+        assert.deepEqual(run, {
+          code: 0,
+          stdout: `${session.accessToken}\n`,
+          stderr: "",
+        });
+      }
+      const refreshes = world.idp.requests.filter((r) =>
+        r.path === TOKEN && r.grantType === "refresh_token"
+      );
+      assert.equal(refreshes.length, 1);
+      assert.deepEqual(
+        [...Deno.readDirSync(world.configDir)].map((e) => e.name).sort(),
+        ["discovery.json", "session.json"],
+      );
+    },
+  },
+  {
+    name: "logout answered y on standard input",
+    async run(world) {
+      await apiKeyLogin(world);
+      const result = await world.cli(["user", "logout"], { stdin: "y\n" });
+      assert.deepEqual(result, {
+        code: 0,
+        stdout: "",
+        stderr: `${LOGOUT_PROMPT}${LOGOUT_DONE}\n`,
+      });
+      assert.equal(await exists(world.sessionPath), false);
+    },
+  },
+  {
+    name: "logout -y asks nothing",
+    async run(world) {
+      await apiKeyLogin(world);
+      const result = await world.cli(["user", "logout", "-y"]);
+      assert.deepEqual(result, {
+        code: 0,
+        stdout: "",
+        stderr: `${LOGOUT_DONE}\n`,
+      });
+      assert.equal(await exists(world.sessionPath), false);
+    },
+  },
+  {
+    name: "logout without a session prints the invalid-session line",
+    async run(world) {
+      const result = await world.cli(["user", "logout", "-y"]);
+      assert.deepEqual(result, {
+        code: 1,
+        stdout: "",
+        stderr: `${SESSION_INVALID}\n`,
+      });
+      assert.equal(await exists(world.configDir), false);
+    },
+  },
+  {
+    name: "session file 0600 and dir 0700 under umask 000",
+    async run(world) {
+      await apiKeyLogin(world, { umask: "000" });
+      await assertPrivate(world);
+      // A rewrite (status records the activity) keeps the mode.
+      const status = await world.cli(["user", "status"], { umask: "000" });
+      assert.equal(status.code, 0, status.stderr);
+      await assertPrivate(world);
+    },
+  },
+  {
+    name: "a session file open to others is refused with the fix",
+    async run(world) {
+      await apiKeyLogin(world);
+      await Deno.chmod(world.sessionPath, 0o644);
+      const result = await world.cli(["user", "token"]);
+      assert.deepEqual(result, {
+        code: 1,
+        stdout: "",
+        stderr:
+          `Session file ${world.sessionPath} is readable by other users (mode 0644): run \`chmod 600 ${world.sessionPath}\` and try again.\n`,
+      });
+    },
+  },
+  {
+    name: "a corrupt session file is moved aside",
+    async run(world) {
+      await apiKeyLogin(world);
+      await Deno.writeTextFile(world.sessionPath, "{");
+      const result = await world.cli(["user", "status"]);
+      const [moved] = [...Deno.readDirSync(world.configDir)].map((e) => e.name);
+      assert.match(moved, /^session\.json\.corrupt-\d+$/);
+      assert.deepEqual(result, {
+        code: 1,
+        stdout: "",
+        stderr:
+          `Session file ${world.sessionPath} was unreadable (not valid JSON) and was moved to ${world.configDir}/${moved}; please log in again.\n${SESSION_INVALID}\n`,
+      });
+    },
+  },
+  {
+    name: "a file system error reads as Deno words it",
+    async run(world) {
+      await Deno.symlink(world.configDir, world.configDir);
+      const result = await world.cli(["user", "status"]);
+      assert.deepEqual(result, {
+        code: 1,
+        stdout: "",
+        stderr:
+          `Could not read the session: Too many levels of symbolic links (os error 40): stat '${world.configDir}'. Check the permissions of ${world.configDir}.\n`,
+      });
+    },
+  },
+  {
+    name: "Ctrl-C while waiting exits 130 and stores nothing",
+    async run(world) {
+      const cli = world.spawn(["user", "login", "--no-qr"]);
+      const link = await printedLink(cli);
+      await cli.waitForStderr(new RegExp(WAITING));
+      cli.kill("SIGINT");
+      assert.deepEqual(await cli.result(), {
+        code: 130,
+        stdout: "",
+        stderr:
+          `${TRYING_DEVICE_CODE}\nOpen this link to log in: ${link}\n${WAITING}\n\n`,
+      });
+      assert.equal(await exists(world.sessionPath), false);
+    },
+  },
+  {
+    name: "a usage error exits 2 and never echoes a value",
+    async run(world) {
+      const result = await world.cli(["user", "login", "--apikey=s3cret"]);
+      assert.deepEqual(result, {
+        code: 2,
+        stdout: "",
+        stderr: usageError("unknown option --apikey", "pilotcli user login"),
+      });
+      const missing = await world.cli(["user", "login", "--api-key"]);
+      assert.deepEqual(missing, {
+        code: 2,
+        stdout: "",
+        stderr: usageError("--api-key needs a value", "pilotcli user login"),
+      });
+    },
+  },
+];
+
+for (const c of CASES) {
+  for (const runtime of RUNTIMES) {
+    Deno.test(`${c.name} [${runtime}]`, async () => {
+      await withWorld({ ...c.idp, runtime }, c.run);
+    });
+  }
+}
+
+/** Commands whose whole output is fixed: compared byte for byte. */
+const FIXED: string[][] = [
+  ["--version"],
+  ["--help"],
+  ["user", "--help"],
+  ["user", "login", "--help"],
+  ["user", "logout", "--help"],
+  ["user", "status", "--help"],
+  ["user", "token", "--help"],
+  ["user", "nope"],
+  ["user", "logout", "extra"],
+  ["user", "status"],
+];
+
+Deno.test("help, version and errors are byte for byte the same on both runtimes", async () => {
+  const options = {
+    authUrl: "http://127.0.0.1:9/realms/pilot",
+    configDir: "/nonexistent/pilotcli",
+  };
+  for (const args of FIXED) {
+    const [deno, node] = await Promise.all(
+      RUNTIMES.map((runtime) => runCli(args, { ...options, runtime })),
+    );
+    assert.deepEqual(node, deno, args.join(" "));
+  }
+  const version = await runCli(["--version"], {
+    ...options,
+    runtime: "node",
+  });
+  assert.equal(version.stdout, `pilotcli ${VERSION}\n`);
+});
+
+Deno.test("the npm package installs a pilotcli that runs by its shebang", async () => {
+  const install = await installNodePackage();
+  assert.equal(install.version, VERSION);
+  // As a user runs it: the linked program found on PATH, no `node` typed.
+  const { code, stdout, stderr } = await new Deno.Command("pilotcli", {
+    args: ["--version"],
+    clearEnv: true,
+    env: {
+      PATH: `${install.bin.replace(/\/pilotcli$/, "")}:${
+        Deno.env.get("PATH") ?? "/usr/bin:/bin"
+      }`,
+    },
+  }).output();
+  assert.equal(new TextDecoder().decode(stderr), "");
+  assert.equal(new TextDecoder().decode(stdout), `pilotcli ${VERSION}\n`);
+  assert.equal(code, 0);
+  // No dependency to fetch: the tarball is the whole program, and small.
+  assert.ok(install.tarballBytes < 150_000, `${install.tarballBytes} bytes`);
+  console.log(
+    `npm tarball ${install.tarballBytes} bytes, installed ${install.installedBytes} bytes`,
+  );
+});
