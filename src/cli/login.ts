@@ -11,7 +11,8 @@ import { discover } from "../auth/discovery.ts";
 import type { TokenSet } from "../auth/tokens.ts";
 import { usernameOf } from "../auth/tokens.ts";
 import type { AuthConfig } from "../config.ts";
-import { CliError, EXIT_USAGE } from "../errors.ts";
+import { CliError, EXIT_INTERRUPTED, EXIT_USAGE } from "../errors.ts";
+import { TypedInterrupt } from "../ui/io.ts";
 import { registerSecret } from "../redact.ts";
 import { fileDiscoveryCache } from "../session/discovery_cache.ts";
 import type { Session } from "../session/session.ts";
@@ -79,7 +80,15 @@ async function resolveApiKey(
 ): Promise<string | undefined> {
   let key = flag ?? (ctx.env.get("PILOT_API_KEY") || undefined);
   if (key === "-") {
-    key = (await ctx.stdin.readLine(ctx.signal))?.trim() ?? "";
+    if (ctx.stdin.isTerminal()) ctx.stderr.write("API key (not shown): ");
+    try {
+      key = (await ctx.stdin.readSecret(ctx.signal))?.trim() ?? "";
+    } catch (error) {
+      if (!(error instanceof TypedInterrupt)) throw error;
+      throw new CliError("", { exitCode: EXIT_INTERRUPTED });
+    } finally {
+      if (ctx.stdin.isTerminal()) ctx.stderr.write("\n");
+    }
     if (key === "") {
       throw new CliError(
         "No API key on standard input: pipe the key in, e.g. `pilotcli user login --api-key - < key.txt`.",

@@ -40,7 +40,7 @@ export function denoContext(signal: AbortSignal): Context {
     process: { stdout, stderr },
     stdout,
     stderr,
-    stdin: new LineReader(() => Deno.stdin.readable),
+    stdin: new LineReader(() => Deno.stdin.readable, Deno.stdin),
     env: Deno.env,
     os: Deno.build.os,
     fetch: globalThis.fetch,

@@ -24,17 +24,71 @@ export function fileWriter(
   };
 }
 
+/** The terminal side of standard input, as `Deno.stdin` offers it. */
+export interface Terminal {
+  /** Whether standard input is a terminal. */
+  isTerminal(): boolean;
+  /** Switches the terminal's raw mode (no echo, no line editing, no signals). */
+  setRaw(on: boolean): void;
+}
+
+/** Ctrl-C typed while the terminal is raw, where it raises no signal. */
+export class TypedInterrupt extends Error {
+  constructor() {
+    super("interrupted at the keyboard");
+    this.name = "TypedInterrupt";
+  }
+}
+
 /** Reads lines from a byte stream, one at a time, keeping what follows. */
 export class LineReader {
   #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   #open: () => ReadableStream<Uint8Array>;
+  #terminal: Terminal | undefined;
   #decoder = new TextDecoder();
   #buffer = "";
   #done = false;
 
-  /** @param open gives the stream on first use, so an unused stdin is never touched */
-  constructor(open: () => ReadableStream<Uint8Array>) {
+  /**
+   * @param open gives the stream on first use, so an unused stdin is never touched
+   * @param terminal the terminal behind the stream, if it may be one
+   */
+  constructor(open: () => ReadableStream<Uint8Array>, terminal?: Terminal) {
     this.#open = open;
+    this.#terminal = terminal;
+  }
+
+  /** Whether the lines come from a person at a terminal. */
+  isTerminal(): boolean {
+    return this.#terminal?.isTerminal() ?? false;
+  }
+
+  /**
+   * A line typed without echo, for secrets: on a terminal in raw mode (with
+   * backspace, Ctrl-C and Ctrl-D handled here, since raw mode disables
+   * them), elsewhere as readLine. Null at end of input.
+   */
+  async readSecret(signal?: AbortSignal): Promise<string | null> {
+    const terminal = this.#terminal;
+    if (!terminal?.isTerminal()) return await this.readLine(signal);
+    this.#reader ??= this.#open().getReader();
+    terminal.setRaw(true);
+    try {
+      let secret = "";
+      for (;;) {
+        const { value, done } = await abortable(this.#reader.read(), signal);
+        if (done) return secret === "" ? null : secret;
+        for (const char of this.#decoder.decode(value, { stream: true })) {
+          if (char === "\r" || char === "\n") return secret;
+          if (char === "\x03") throw new TypedInterrupt();
+          if (char === "\x04" && secret === "") return null;
+          if (char === "\x7f" || char === "\b") secret = secret.slice(0, -1);
+          else if (char >= " ") secret += char;
+        }
+      }
+    } finally {
+      terminal.setRaw(false);
+    }
   }
 
   /**
