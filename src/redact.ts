@@ -20,5 +20,5 @@ export function redact(text: string): string {
   for (const secret of secrets) out = out.replaceAll(secret, "[redacted]");
   return out
     .replace(/eyJ[\w-]+\.[\w-]+\.[\w-]*/g, "[redacted]")
-    .replace(/(\/api-key\/)[^/\s"'?#]+/g, "$1[redacted]");
+    .replace(/(\/api-key\/)[^/\s"'?#):,;]+/g, "$1[redacted]");
 }

@@ -53,6 +53,20 @@ export interface DeviceFlowOptions {
   signal?: AbortSignal;
 }
 
+/** A device authorization response that lacks what RFC 8628 §3.2 requires. */
+export class DeviceAuthorizationError extends Error {
+  /** @param detail which field is missing or wrong (never its value) */
+  constructor(detail: string) {
+    super(`the device authorization response is not usable: ${detail}`);
+    this.name = "DeviceAuthorizationError";
+  }
+}
+
+/** Longest device code lifetime believed, in seconds: a bigger one is a broken server. */
+const MAX_LIFETIME_SECONDS = 3600;
+/** Shortest poll interval honoured, in seconds, whatever the server says. */
+const MIN_INTERVAL_SECONDS = 0.1;
+
 /** Validates a device authorization response. */
 export function parseDeviceAuthorization(
   body: Record<string, unknown>,
@@ -61,9 +75,7 @@ export function parseDeviceAuthorization(
     const value = body[name];
     if (value === undefined && !required) return undefined;
     if (typeof value !== "string" || value === "") {
-      throw new Error(
-        `the device authorization response is not usable: ${name} is missing`,
-      );
+      throw new DeviceAuthorizationError(`${name} is missing`);
     }
     return value;
   };
@@ -72,9 +84,7 @@ export function parseDeviceAuthorization(
     typeof expiresIn !== "number" || !Number.isFinite(expiresIn) ||
     expiresIn <= 0
   ) {
-    throw new Error(
-      "the device authorization response is not usable: expires_in is missing",
-    );
+    throw new DeviceAuthorizationError("expires_in is missing");
   }
   const interval = body.interval;
   return {
@@ -82,11 +92,11 @@ export function parseDeviceAuthorization(
     userCode: text("user_code", true)!,
     verificationUri: text("verification_uri", true)!,
     verificationUriComplete: text("verification_uri_complete", false),
-    expiresIn,
+    expiresIn: Math.min(expiresIn, MAX_LIFETIME_SECONDS),
     // RFC 8628 §3.2: "If no value is provided, clients MUST use 5".
     interval: typeof interval === "number" && Number.isFinite(interval) &&
         interval > 0
-      ? interval
+      ? Math.max(interval, MIN_INTERVAL_SECONDS)
       : 5,
   };
 }

@@ -13,6 +13,7 @@ const SERVER_TROUBLE = new Set([
   "ProtocolError",
   "DiscoveryError",
   "TokenResponseError",
+  "DeviceAuthorizationError",
 ]);
 
 /**

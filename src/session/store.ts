@@ -161,6 +161,9 @@ export class FileSessionStore implements SessionStore {
     if (!this.#windows) this.#checkMode("dir", dirInfo);
     return await withLock(this.#lockPath, async ({ ownerUid }) => {
       if (!this.#windows) this.#checkOwner("dir", dirInfo, ownerUid);
+      // A writer killed before its rename leaves a whole session, tokens and
+      // all, in a temporary file: gone on the next run, whatever it does.
+      await this.#removeLeftovers();
       const current = await this.#read(ownerUid);
       const next = await fn(current);
       if (next === undefined) return current;
@@ -271,7 +274,6 @@ export class FileSessionStore implements SessionStore {
 
   async #write(session: Session): Promise<Session> {
     const text = serializeSession(session);
-    await this.#removeLeftovers();
     try {
       await writeFileAtomic(this.path, text);
     } catch (err) {
