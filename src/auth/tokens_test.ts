@@ -84,3 +84,10 @@ Deno.test("tokens are registered as secrets and redacted from any text", () => {
     "got [redacted] and [redacted] from /api-key/[redacted] [redacted]",
   );
 });
+
+Deno.test("redact keeps the text after a redacted API-key URL", () => {
+  assert.equal(
+    redact("GET /api-key/pk-unregistered-42): client error"),
+    "GET /api-key/[redacted]): client error",
+  );
+});

@@ -339,10 +339,10 @@ Deno.test("a temporary session file left by a killed write does not outlive the 
         assert.deepEqual(
           await leftovers(dir),
           [],
-          "BUG in src (docs/reliability.md, bug 2): a temporary session file, " +
-            "tokens and all, outlives a run that deletes the session: " +
-            "FileSessionStore removes leftovers only before it writes, not " +
-            "before it deletes. Remove them in every locked transaction.",
+          "REGRESSION of bug 2 (docs/reliability.md, fixed in c466f98): a " +
+            "temporary session file, tokens and all, outlives the next run: " +
+            "every locked transaction of FileSessionStore must remove " +
+            "session.json.*.tmp first, also one that only reads or deletes.",
         );
       });
     }

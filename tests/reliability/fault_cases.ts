@@ -275,16 +275,16 @@ export function expected(fault: CaseFault, row: Row): Outcome {
 }
 
 /**
- * Cases where pilotcli as it is prints something else than the line above:
- * bugs in src, explained in docs/reliability.md ("Bugs found"). A failing
- * case shows this note first.
+ * Cases that failed because of a bug in src until commit c466f98 fixed it
+ * (docs/reliability.md, "Bugs found and fixed"). Should such a case fail
+ * again, it shows this note first: the bug is back.
  */
-export function knownBug(fault: CaseFault, row: Row): string | undefined {
+export function fixedBug(fault: CaseFault, row: Row): string | undefined {
   if (fault === "missing_fields" && row.stage === "device authorization") {
-    return "BUG in src (docs/reliability.md, bug 1): parseDeviceAuthorization " +
-      "throws a plain Error, which src/cli/failure.ts does not map, so the " +
-      'user reads "pilotcli failed unexpectedly". Give it an error class ' +
-      "of its own and map it like TokenResponseError.";
+    return "REGRESSION of bug 1 (docs/reliability.md, fixed in c466f98): " +
+      "parseDeviceAuthorization must throw DeviceAuthorizationError, which " +
+      "src/cli/failure.ts maps like TokenResponseError; anything else reads " +
+      '"pilotcli failed unexpectedly".';
   }
   return undefined;
 }
@@ -305,7 +305,6 @@ export function lineCatalogue(): Map<string, string> {
 /** The matrix as the Markdown that docs/reliability.md shows. */
 export function matrixMarkdown(): string {
   const codes = lineCatalogue();
-  const bugLines = new Map<string, string>();
   const header = `| command | stage hit | ${
     FAULTS.join(" | ")
   } | session file after |`;
@@ -316,22 +315,14 @@ export function matrixMarkdown(): string {
       const outcome = expected(fault, row);
       sessions.add(outcome.session);
       const lines = outcome.lines.map((line) => codes.get(line)).join("+");
-      const bug = knownBug(fault, row) ? " (bug 1)" : "";
-      if (bug) bugLines.set(outcome.lines[0], "bug 1");
-      return `${lines}, exit ${outcome.code}${bug}`;
+      return `${lines}, exit ${outcome.code}`;
     });
     const session = [...sessions].map((s) => SESSION_AFTER[s]).join(", ");
     return `| ${row.command} | ${row.stage} | ${
       cells.join(" | ")
     } | ${session} |`;
   });
-  const legend = [...codes].map(([line, code]) =>
-    `- **${code}**: ${line}${
-      bugLines.has(line)
-        ? " _(after the fix of bug 1; today pilotcli prints: pilotcli failed unexpectedly: the device authorization response is not usable: device_code is missing. Run again with PILOT_DEBUG=1 for details.)_"
-        : ""
-    }`
-  );
+  const legend = [...codes].map(([line, code]) => `- **${code}**: ${line}`);
   return [header, rule, ...rows, "", ...legend].join("\n");
 }
 

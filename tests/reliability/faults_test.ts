@@ -19,7 +19,7 @@ import { Cli, type RunResult } from "./cli_runner.ts";
 import {
   type CaseFault,
   expected,
-  knownBug,
+  fixedBug,
   type Outcome,
   type Row,
   ROWS,
@@ -195,9 +195,9 @@ function check(c: CaseResult): void {
   try {
     checkCase(c);
   } catch (error) {
-    const bug = knownBug(c.fault, c.row);
-    if (bug && error instanceof Error) {
-      error.message = `${bug}\n${error.message}`;
+    const regression = fixedBug(c.fault, c.row);
+    if (regression && error instanceof Error) {
+      error.message = `${regression}\n${error.message}`;
     }
     throw error;
   }

@@ -279,12 +279,10 @@ const TARGETS: Target[] = [
     ],
     parse: ({ body }) => device.parseDeviceAuthorization(body!),
     // Documented as "the device authorization response is not usable: ...",
-    // thrown as a plain Error today (bug 1 of docs/reliability.md), or as an
-    // error class of device.ts's own once that is fixed.
+    // thrown as DeviceAuthorizationError since bug 1 of docs/reliability.md
+    // was fixed (c466f98; a plain Error before, which must not come back).
     documented: (err) =>
-      err instanceof Error &&
-      (err.constructor === Error ||
-        (Object.values(device) as unknown[]).includes(err.constructor)) &&
+      err instanceof device.DeviceAuthorizationError &&
       err.message.startsWith(
         "the device authorization response is not usable: ",
       ),
@@ -303,6 +301,8 @@ const TARGETS: Target[] = [
       }
       return undefined;
     },
+    // Neither can happen since c466f98 capped the lifetime at 3600 s and
+    // floored the interval at 0.1 s; a count here means that is undone.
     notes(result, notes) {
       const a = result as ReturnType<typeof device.parseDeviceAuthorization>;
       if (!Number.isFinite(a.expiresIn * 1000)) {
