@@ -58,10 +58,12 @@ export async function exchangeApiKey(
   const { status, body } = answer;
   if (isUnknownKey(status)) throw new InvalidApiKeyError();
   if (status !== 200) {
-    throw new CliError(
-      `Failed to log in using "api-key" method: the server answered HTTP ${status} (${
+    // Server trouble, not a bad key: the caller words it for its command.
+    throw new ProtocolError(
+      `the API-key endpoint answered HTTP ${status} (${
         oauthError(body) ?? "no error code"
-      }). Try again later.`,
+      })`,
+      status,
     );
   }
   return parseTokenResponse(body, options.nowSeconds());

@@ -208,8 +208,10 @@ export function expected(fault: CaseFault, row: Row): Outcome {
         action,
         "the token response is not usable: access_token is missing",
       ),
-      slowDown:
-        `${KEY}: the server answered HTTP 400 (slow_down). Try again later.`,
+      slowDown: protocol(
+        action,
+        "the API-key endpoint answered HTTP 400 (slow_down)",
+      ),
     });
   const [kind, stage] = row.id.split("/");
   switch (`${kind}/${stage}`) {
