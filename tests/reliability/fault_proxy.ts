@@ -352,6 +352,14 @@ export async function startFaultProxy(
   return proxy;
 }
 
+/**
+ * Ports this process's proxies have had. A refusing proxy has closed its
+ * port but still owns it: another proxy of the same test file drawing that
+ * port would answer in its place (seen: a refused device authorization that
+ * went through). So a port is never drawn twice.
+ */
+const TAKEN = new Set<number>();
+
 /** Listens on a free port of the slot's band, below the ephemeral range. */
 function listenInBand(slot: number): { listener: Deno.Listener; port: number } {
   const top = ephemeralLow() - 1 - slot * SLOT_SIZE;
@@ -359,11 +367,11 @@ function listenInBand(slot: number): { listener: Deno.Listener; port: number } {
   if (bottom < 1024) throw new Error("no room for fault proxy ports");
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = bottom + Math.floor(Math.random() * SLOT_SIZE);
+    if (TAKEN.has(port)) continue;
     try {
-      return {
-        listener: Deno.listen({ hostname: "127.0.0.1", port }),
-        port,
-      };
+      const listener = Deno.listen({ hostname: "127.0.0.1", port });
+      TAKEN.add(port);
+      return { listener, port };
     } catch (err) {
       if (!(err instanceof Deno.errors.AddrInUse)) throw err;
     }
