@@ -3,33 +3,46 @@
  * and later, to `npm/` (run directly, to the directory given as its first
  * argument).
  *
- *     npm/package.json        name and version from deno.json, a `pilotcli` bin
+ *     npm/package.json        name and version from deno.json, a `pilotcli` bin,
+ *                             the library as the package's export
  *     npm/bin/pilotcli.mjs    the whole CLI as one ES module, `#!/usr/bin/env node`
+ *     npm/lib/mod.mjs         the library API of mod.ts as one ES module
+ *     npm/lib/mod.d.ts        its types (scripts/npm_lib.d.ts)
  *     npm/README.md, LICENSE  copied
  *
  * How: the design names dnt (Deno's npm build tool), but dnt is published on
  * JSR only, and JSR is out of reach here (only the npm registry is), so the
  * package is made with `deno bundle`, which works offline from the npm
- * packages already in the lockfile. The entry is `scripts/npm_entry.ts`: it
- * sets `globalThis.Deno` from @deno/shim-deno, with its fixes, and only then
- * imports the CLI dynamically; the bundler turns dynamic imports (the CLI,
- * each command, the QR module) into lazy initializers inside the one file,
- * so that order holds and the QR code is still built only when shown.
+ * packages already in the lockfile. The program's entry is
+ * `scripts/npm_entry.ts`: it sets `globalThis.Deno` from @deno/shim-deno,
+ * with the fixes of `scripts/npm_shim.ts`, and only then imports the CLI
+ * dynamically; the bundler turns dynamic imports (the CLI, each command, the
+ * QR module) into lazy initializers inside the one file, so that order holds
+ * and the QR code is still built only when shown. The library's entry is
+ * `scripts/npm_lib_entry.ts`: it sets the same shim, only where there is no
+ * `globalThis.Deno` (Deno code may import the package too), and re-exports
+ * mod.ts's library API. Each bundle is whole by itself, so the package holds
+ * most of the code twice (src/lib.ts reaches the command tree and the login
+ * command, QR code included, through its lazy imports): 133 kB of tarball
+ * against 68 kB for the program alone. Shared chunks (`deno bundle
+ * --code-splitting`) would save that, but leave imports to resolve at run
+ * time, which checkBundle refuses.
  *
- * Why one bundled file and no dependencies: @stricli/core, qrcode-generator
+ * Why bundled files and no dependencies: @stricli/core, qrcode-generator
  * and @deno/shim-deno (with `which`, `isexe` and @deno/shim-deno-test, which
- * the shim pulls in) are all inlined: 282 KiB of readable JavaScript, a
- * 68 kB tarball with the README. Declared as dependencies instead they would
- * install 1.6 MB of six packages (measured; mostly type declarations and
- * other builds nobody runs) and need the registry at install time; bundled,
- * the tarball installs offline, starts without resolving a node_modules tree,
- * and runs exactly the versions pinned in deno.lock. Not minified: `deno
- * bundle --minify` drops the `createRequire` banner that the CommonJS parts
- * need ("Dynamic require of "node:fs" is not supported", measured), stack
- * traces under PILOT_DEBUG=1 stay readable, and gzip takes most of the
- * difference anyway (44 kB against 59 kB for the bundle alone).
+ * the shim pulls in) are all inlined: 282 KiB of readable JavaScript for the
+ * program, which alone made a 68 kB tarball with the README. Declared as
+ * dependencies instead they would install 1.6 MB of six packages (measured;
+ * mostly type declarations and other builds nobody runs) and need the
+ * registry at install time; bundled, the tarball installs offline, starts
+ * without resolving a node_modules tree, and runs exactly the versions pinned
+ * in deno.lock. Not minified: `deno bundle --minify` drops the
+ * `createRequire` banner that the CommonJS parts need ("Dynamic require of
+ * "node:fs" is not supported", measured), stack traces under PILOT_DEBUG=1
+ * stay readable, and gzip takes most of the difference anyway (44 kB against
+ * 59 kB for the program's bundle alone).
  *
- * The bundle is made from the npm packages pinned in deno.lock (Deno fetches
+ * The bundles are made from the npm packages pinned in deno.lock (Deno fetches
  * them, as for any run, when its cache lacks them); the package itself
  * declares no dependency, so installing it asks nothing of a registry.
  *
@@ -44,15 +57,23 @@ export interface NpmBuild {
   name: string;
   /** The package version, from deno.json. */
   version: string;
-  /** The bundle's path. */
+  /** The program's bundle's path. */
   bin: string;
-  /** The bundle's size in bytes. */
+  /** The program's bundle's size in bytes. */
   binBytes: number;
+  /** The library's bundle's path. */
+  lib: string;
+  /** The library's bundle's size in bytes. */
+  libBytes: number;
 }
 
 const ROOT = new URL("..", import.meta.url);
 const ENTRY = "scripts/npm_entry.ts";
 const BIN = "bin/pilotcli.mjs";
+const LIB_ENTRY = "scripts/npm_lib_entry.ts";
+const LIB = "lib/mod.mjs";
+const LIB_TYPES_SOURCE = "scripts/npm_lib.d.ts";
+const LIB_TYPES = "lib/mod.d.ts";
 const SHEBANG = "#!/usr/bin/env node";
 
 /** The path of a file of the repository. */
@@ -81,7 +102,10 @@ export function packageJson(deno: DenoJson): Record<string, unknown> {
     ...(repository ? { repository: { type: "git", url: repository } } : {}),
     type: "module",
     bin: { pilotcli: BIN },
-    files: ["bin/"],
+    main: LIB,
+    types: LIB_TYPES,
+    exports: { ".": { types: `./${LIB_TYPES}`, import: `./${LIB}` } },
+    files: ["bin/", "lib/"],
     engines: { node: ">=20" },
   };
 }
@@ -104,33 +128,17 @@ export async function buildNpm(outDir = rootPath("npm")): Promise<NpmBuild> {
   await Deno.remove(outDir, { recursive: true }).catch((err) => {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   });
-  await Deno.mkdir(`${outDir}/bin`, { recursive: true });
-
   const bin = `${outDir}/${BIN}`;
-  const bundle = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "bundle",
-      "--quiet",
-      "--platform=deno",
-      "--format=esm",
-      `--output=${bin}`,
-      ENTRY,
-    ],
-    cwd: rootPath("."),
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!bundle.success) {
-    throw new Error(
-      `deno bundle failed:\n${new TextDecoder().decode(bundle.stderr)}`,
-    );
-  }
-
-  let code = await Deno.readTextFile(bin);
+  let code = await bundle(ENTRY, bin);
   if (!code.startsWith("#!")) code = `${SHEBANG}\n${code}`;
-  checkBundle(code);
+  checkBundle(code, { shebang: true });
   await Deno.writeTextFile(bin, code);
   await Deno.chmod(bin, 0o755);
+
+  const lib = `${outDir}/${LIB}`;
+  const libCode = await bundle(LIB_ENTRY, lib);
+  checkBundle(libCode, { shebang: false });
+  await Deno.copyFile(rootPath(LIB_TYPES_SOURCE), `${outDir}/${LIB_TYPES}`);
 
   await Deno.writeTextFile(
     `${outDir}/package.json`,
@@ -144,16 +152,44 @@ export async function buildNpm(outDir = rootPath("npm")): Promise<NpmBuild> {
     version: deno.version,
     bin,
     binBytes: new TextEncoder().encode(code).length,
+    lib,
+    libBytes: new TextEncoder().encode(libCode).length,
   };
 }
 
+/** Bundles `entry` (relative to the repository) into the file `output`; returns its code. */
+async function bundle(entry: string, output: string): Promise<string> {
+  const { success, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "bundle",
+      "--quiet",
+      "--platform=deno",
+      "--format=esm",
+      `--output=${output}`,
+      entry,
+    ],
+    cwd: rootPath("."),
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!success) {
+    throw new Error(
+      `deno bundle ${entry} failed:\n${new TextDecoder().decode(stderr)}`,
+    );
+  }
+  return await Deno.readTextFile(output);
+}
+
 /**
- * The bundle must run on bare Node: a node shebang, every npm package
- * inlined (only `node:` built-ins imported), no import left to resolve at
- * run time.
+ * A bundle must run on bare Node: every npm package inlined (only `node:`
+ * built-ins imported), no import left to resolve at run time; the program's
+ * starts with a node shebang.
  */
-export function checkBundle(code: string): void {
-  if (!code.startsWith(`${SHEBANG}\n`)) {
+export function checkBundle(
+  code: string,
+  { shebang }: { shebang: boolean },
+): void {
+  if (shebang && !code.startsWith(`${SHEBANG}\n`)) {
     throw new Error(`the bundle does not start with "${SHEBANG}"`);
   }
   const imports = [
@@ -179,6 +215,8 @@ if (import.meta.main) {
   console.log(
     `${build.name}@${build.version} written to ${build.dir}: ${BIN} is ${
       (build.binBytes / 1024).toFixed(1)
+    } KiB, ${LIB} ${
+      (build.libBytes / 1024).toFixed(1)
     } KiB. Next: npm pack ${build.dir}`,
   );
 }

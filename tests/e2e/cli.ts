@@ -9,6 +9,10 @@
  *   `npm install -g` into a temporary prefix, once per test process, as
  *   `npm install -g ./pilot-pilotcli-<version>.tgz` installs it for a user.
  *
+ * For the library, {@linkcode installNodePackageInto} installs the same
+ * tarball into a Node project, as `npm install ./pilot-pilotcli-<version>.tgz`
+ * does.
+ *
  * @module
  */
 
@@ -58,26 +62,23 @@ async function buildPackInstall(): Promise<NodeInstall> {
   });
   const { buildNpm } = await import("../../scripts/build_npm.ts");
   const build = await buildNpm(`${root}/package`);
-  // A cache of our own: the user's npm cache is neither read nor written.
-  const npmFlags = [
-    `--cache=${root}/npm-cache`,
-    "--offline",
-    "--no-audit",
-    "--no-fund",
-    "--no-update-notifier",
-    "--loglevel=error",
-  ];
   const packed = await npm([
     "pack",
     build.dir,
     `--pack-destination=${root}`,
     "--json",
-    ...npmFlags,
+    ...npmFlags(root),
   ]);
   const [{ filename }] = JSON.parse(packed) as [{ filename: string }];
   const tarball = `${root}/${filename}`;
   const prefix = `${root}/prefix`;
-  await npm(["install", "-g", `--prefix=${prefix}`, tarball, ...npmFlags]);
+  await npm([
+    "install",
+    "-g",
+    `--prefix=${prefix}`,
+    tarball,
+    ...npmFlags(root),
+  ]);
   const bin = `${prefix}/bin/pilotcli`;
   await Deno.lstat(bin);
   return {
@@ -89,6 +90,42 @@ async function buildPackInstall(): Promise<NodeInstall> {
     ),
     version: build.version,
   };
+}
+
+/**
+ * Installs the npm package (built, packed: see installNodePackage) into the
+ * Node project `dir` as a dependency, `npm install <tarball>`; `dir` gets a
+ * package.json (an ES module project) if it has none. Offline.
+ */
+export async function installNodePackageInto(dir: string): Promise<void> {
+  const { tarball } = await installNodePackage();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/package.json`,
+      `${JSON.stringify({ private: true, type: "module" })}\n`,
+      { createNew: true },
+    );
+  } catch (err) {
+    if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+  }
+  // The tarball lies in the root of the install, with its npm cache.
+  const root = tarball.slice(0, tarball.lastIndexOf("/"));
+  await npm(["install", `--prefix=${dir}`, tarball, ...npmFlags(root)]);
+}
+
+/**
+ * Flags of every npm call: offline, quiet, and a cache of our own in `root`
+ * (the user's npm cache is neither read nor written).
+ */
+function npmFlags(root: string): string[] {
+  return [
+    `--cache=${root}/npm-cache`,
+    "--offline",
+    "--no-audit",
+    "--no-fund",
+    "--no-update-notifier",
+    "--loglevel=error",
+  ];
 }
 
 async function npm(args: string[]): Promise<string> {

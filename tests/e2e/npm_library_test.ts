@@ -1,0 +1,224 @@
+/**
+ * The library of the npm package, as Node code uses it: the tarball
+ * installed into a Node project with `npm install <tarball>`, imported by
+ * its name from an ES module run by `node`, against the test identity
+ * server; and its hand-written types, type-checked against src/lib.ts.
+ */
+
+import assert from "node:assert/strict";
+import { parseSession } from "../../src/session/session.ts";
+import { API_KEY_INVALID, SESSION_INVALID } from "../../src/ui/messages.ts";
+import { installNodePackageInto } from "./cli.ts";
+import { API_KEY, exists, modeOf, USER, withWorld } from "./harness.ts";
+
+const PACKAGE = "@pilot/pilotcli";
+
+let project: Promise<string> | undefined;
+
+/** A Node project with the package installed, once per test process. */
+function nodeProject(): Promise<string> {
+  project ??= (async () => {
+    const dir = await Deno.makeTempDir({ prefix: "pilotcli-node-project-" });
+    globalThis.addEventListener("unload", () => {
+      try {
+        Deno.removeSync(dir, { recursive: true });
+      } catch {
+        // Best effort: it is a temporary directory.
+      }
+    });
+    await installNodePackageInto(dir);
+    return dir;
+  })();
+  return project;
+}
+
+/**
+ * Node code of a user of the library. The key comes in the environment
+ * (never argv, which `ps` shows); the realm and the config dir come from
+ * the process environment, as for the program, except for the bad key's
+ * login, which overrides the config dir through `options.env`.
+ */
+const SCRIPT = `
+import {
+  getAccessToken,
+  loginWithApiKey,
+  PilotError,
+  readSession,
+} from "${PACKAGE}";
+
+const failure = (error) => ({
+  pilotError: error instanceof PilotError,
+  name: error.name,
+  message: error.message,
+  exitCode: error.exitCode,
+});
+
+const result = {};
+result.before = await readSession().then(() => "resolved", failure);
+result.login = await loginWithApiKey(process.env.TEST_API_KEY);
+result.token = await getAccessToken();
+result.session = await readSession();
+result.badKey = await loginWithApiKey("pk-not-a-key-123456", {
+  env: { PILOT_CONFIG_DIR: process.env.TEST_OTHER_CONFIG_DIR },
+}).then(() => "resolved", failure);
+console.log(JSON.stringify(result));
+`;
+
+Deno.test("npm library on Node: log in with an API key, get the token, read the session; a bad key rejects", async () => {
+  const dir = await nodeProject();
+  await withWorld({ runtime: "node" }, async (world) => {
+    const script = await Deno.makeTempFile({ dir, suffix: ".mjs" });
+    const otherConfigDir = `${world.configDir}-other`;
+    await Deno.writeTextFile(script, SCRIPT);
+    const { code, stdout, stderr } = await new Deno.Command("node", {
+      args: [script],
+      cwd: dir,
+      clearEnv: true,
+      env: {
+        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+        HOME: Deno.env.get("HOME") ?? "/root",
+        PILOT_AUTH_URL: world.idp.issuer,
+        PILOT_CONFIG_DIR: world.configDir,
+        TEST_API_KEY: API_KEY,
+        TEST_OTHER_CONFIG_DIR: otherConfigDir,
+      },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      // The script must end by itself: nothing of the library's may hold
+      // Node open (a timer, a socket, standard input).
+      signal: AbortSignal.timeout(30_000),
+    }).output();
+    const out = new TextDecoder().decode(stdout);
+    const err = new TextDecoder().decode(stderr);
+    assert.equal(code, 0, err);
+    // The library prints nothing, and its results hold no secret.
+    assert.equal(err, "");
+    assert.ok(!out.includes(API_KEY));
+
+    const result = JSON.parse(out);
+    const session = parseSession(await Deno.readTextFile(world.sessionPath));
+    // A PilotError (of a subclass for the key, named after it), with the
+    // program's line and exit code.
+    const failure = (name: string, message: string) => ({
+      pilotError: true,
+      name,
+      message,
+      exitCode: 1,
+    });
+    assert.deepEqual(result.before, failure("CliError", SESSION_INVALID));
+    assert.deepEqual(result.login, {
+      username: USER.username,
+      method: "api-key",
+      authUrl: world.idp.issuer,
+      accessTokenExpiresAt: session.accessTokenExpiresAt,
+      lastActiveAt: result.login.lastActiveAt,
+    });
+    assert.equal(result.token, session.accessToken);
+    assert.deepEqual(result.session, {
+      ...result.login,
+      lastActiveAt: session.lastActiveAt,
+    });
+    assert.equal(session.method, "api-key");
+    assert.equal(session.username, USER.username);
+    assert.equal(session.apiKey, API_KEY);
+    // Stored as the program stores it.
+    assert.equal(await modeOf(world.configDir), 0o700);
+    assert.equal(await modeOf(world.sessionPath), 0o600);
+
+    assert.deepEqual(
+      result.badKey,
+      failure("InvalidApiKeyError", API_KEY_INVALID),
+    );
+    assert.equal(await exists(`${otherConfigDir}/session.json`), false);
+  });
+});
+
+Deno.test("npm library on Deno: runs on Deno's own namespace, not the shim", async () => {
+  const dir = await nodeProject();
+  const script = await Deno.makeTempFile({ dir, suffix: ".mjs" });
+  await Deno.writeTextFile(
+    script,
+    `
+const deno = globalThis.Deno;
+const { PilotError, readSession } = await import("${PACKAGE}");
+const error = await readSession().catch((error) => error);
+console.log(JSON.stringify({
+  sameDeno: globalThis.Deno === deno,
+  pilotError: error instanceof PilotError,
+  message: error.message,
+}));
+`,
+  );
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--allow-all", script],
+    cwd: dir,
+    env: {
+      // No session there: the library says so without asking the server.
+      PILOT_AUTH_URL: "http://127.0.0.1:9/realms/pilot",
+      PILOT_CONFIG_DIR: "/nonexistent/pilotcli",
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(stdout)), {
+    sameDeno: true,
+    pilotError: true,
+    message: SESSION_INVALID,
+  });
+});
+
+Deno.test("npm library: lib/mod.d.ts types the package as src/lib.ts types mod.ts's API", async () => {
+  const dir = await nodeProject();
+  const source = new URL("../../src/lib.ts", import.meta.url).href;
+  // Exact equality, both ways: an extra, missing or different name, field,
+  // parameter or modifier fails.
+  const check = `
+import type * as built from "${PACKAGE}";
+import type * as source from "${source}";
+
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends
+  (<T>() => T extends B ? 1 : 2) ? true : false;
+
+export const names: Equal<keyof typeof built, keyof typeof source> = true;
+export const sessionInfo: Equal<built.SessionInfo, source.SessionInfo> = true;
+export const pilotOptions: Equal<built.PilotOptions, source.PilotOptions> =
+  true;
+export const readSession: Equal<
+  typeof built.readSession,
+  typeof source.readSession
+> = true;
+export const getAccessToken: Equal<
+  typeof built.getAccessToken,
+  typeof source.getAccessToken
+> = true;
+export const loginWithApiKey: Equal<
+  typeof built.loginWithApiKey,
+  typeof source.loginWithApiKey
+> = true;
+export const pilotErrorClass: Equal<
+  typeof built.PilotError,
+  typeof source.PilotError
+> = true;
+export const pilotError: Equal<built.PilotError, source.PilotError> = true;
+`;
+  const file = await Deno.makeTempFile({ dir, suffix: ".ts" });
+  await Deno.writeTextFile(file, check);
+  // Run in the Node project, whose package.json and node_modules resolve
+  // "${PACKAGE}" as TypeScript does for a Node user: through the package's
+  // "exports" and its "types" condition.
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["check", "--quiet", file],
+    cwd: dir,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(
+    code,
+    0,
+    `lib/mod.d.ts (scripts/npm_lib.d.ts) and src/lib.ts differ:\n${
+      new TextDecoder().decode(stdout)
+    }${new TextDecoder().decode(stderr)}`,
+  );
+});
