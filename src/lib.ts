@@ -40,7 +40,7 @@ export interface SessionInfo {
 const silent: TextWriter = { write() {} };
 
 async function libraryContext(options: PilotOptions): Promise<Context> {
-  const { denoContext } = await import("./cli/main.ts");
+  const { denoContext } = await import("./cli/deno_context.ts");
   const context = denoContext(options.signal ?? new AbortController().signal);
   const overrides = options.env ?? {};
   const env: Env = {

@@ -1,0 +1,52 @@
+/**
+ * The real collaborators of a command: the terminal, network, clock and
+ * files of the Deno namespace. Apart from the command tree, so that the
+ * library API can use them without loading the CLI's parser.
+ *
+ * @module
+ */
+
+import type { Clock } from "../auth/device.ts";
+import { fileWriter, LineReader } from "../ui/io.ts";
+import type { Context } from "./context.ts";
+
+/** The real clock; `sleep` ends early, rejecting, when the signal aborts. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal!.reason);
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    }),
+};
+
+/** The Context of a real run, on the Deno namespace. */
+export function denoContext(signal: AbortSignal): Context {
+  const stdout = fileWriter(Deno.stdout);
+  const stderr = fileWriter(Deno.stderr);
+  return {
+    process: { stdout, stderr },
+    stdout,
+    stderr,
+    stdin: new LineReader(() => Deno.stdin.readable, Deno.stdin),
+    env: Deno.env,
+    os: Deno.build.os,
+    fetch: globalThis.fetch,
+    clock: systemClock,
+    signal,
+    openStore: async (dir) => {
+      const { FileSessionStore } = await import("../session/store.ts");
+      return new FileSessionStore(dir, {
+        warn: (line) => stderr.write(`${line}\n`),
+      });
+    },
+  };
+}
