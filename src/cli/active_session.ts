@@ -45,6 +45,11 @@ export interface ActiveSession {
   endpoints: (timeoutMs?: number) => Promise<Endpoints>;
 }
 
+/** Seconds of use that may pass before activity is written again. */
+export function activityStep(idleTimeout: number): number {
+  return Math.min(60, Math.floor(idleTimeout / 60));
+}
+
 /** The seed's invalid-session failure. */
 function invalid(): CliError {
   return new CliError(SESSION_INVALID);
@@ -80,7 +85,7 @@ export async function useSession(
   let ended = false;
   let session: Session | undefined;
   try {
-    session = await store.update(async (current) => {
+    session = await store.update(async (current, lock) => {
       if (!current) return undefined;
       registerSecret(current.accessToken);
       registerSecret(current.refreshToken);
@@ -98,6 +103,7 @@ export async function useSession(
       const expired = current.refreshTokenExpiresAt !== undefined &&
         nowSeconds >= current.refreshTokenExpiresAt;
       if (nowSeconds - current.lastActiveAt >= idleTimeout) {
+        lock.keepAlive();
         await endAtServer(ctx, endpointsOnce, auth, current);
         ended = true;
         return null;
@@ -106,11 +112,22 @@ export async function useSession(
       const stale = options.fresh &&
         (await import("../auth/refresh.ts")).needsRefresh(current, nowSeconds);
       if (expired || stale) {
+        // Network under the lock: keep it fresh for the waiting processes.
+        lock.keepAlive();
         tokens = await renew(ctx, auth, current, endpointsOnce, expired, now);
         if (tokens === undefined) {
           ended = true;
           return null;
         }
+      }
+      // Recording activity is a synced write; to within 1/60 of the idle
+      // time (a minute at most) is close enough, and spares scripts that
+      // call pilotcli in a loop a write per call.
+      if (
+        tokens === undefined &&
+        nowSeconds - current.lastActiveAt < activityStep(idleTimeout)
+      ) {
+        return undefined;
       }
       return { ...current, ...tokens, lastActiveAt: nowSeconds };
     });

@@ -60,14 +60,28 @@ interface Held {
   stamp: string;
 }
 
+/** What the holder of a lock has. */
+export interface HeldLock {
+  /** The uid of this process, learned from the lock file; null on Windows. */
+  readonly ownerUid: number | null;
+  /**
+   * Starts the heartbeat that keeps the lock fresh, for work that may last
+   * longer than the staleness limit (a network request). Short work does
+   * without: a lock younger than `staleMs` is not taken over anyway, and the
+   * first timer of a Deno process costs about 5 ms of start-up.
+   */
+  keepAlive(): void;
+}
+
 /**
  * Run `fn` while holding the lock `lockPath`, and release it afterwards, also
  * when `fn` throws.
  *
  * @param lockPath the lock file; its directory must exist
- * @param fn the work to do under the lock. It receives `ownerUid`: the uid of
- * the lock file just created, i.e. the uid of this process (learned without
- * `--allow-sys`), or null where the platform has no uids (Windows).
+ * @param fn the work to do under the lock. It receives the held lock: its
+ * `ownerUid` is the uid of the lock file just created, i.e. the uid of this
+ * process (learned without `--allow-sys`), or null where the platform has no
+ * uids (Windows); `keepAlive()` starts the heartbeat for long work.
  * @param options timeout, staleness, heartbeat, clock and sleep
  * @returns what `fn` returns
  * @throws {CliError} when the lock is still held by a live process after
@@ -75,7 +89,7 @@ interface Held {
  */
 export async function withLock<T>(
   lockPath: string,
-  fn: (lock: { ownerUid: number | null }) => Promise<T>,
+  fn: (lock: HeldLock) => Promise<T>,
   options: LockOptions = {},
 ): Promise<T> {
   const settings: Settings = {
@@ -93,15 +107,19 @@ export async function withLock<T>(
   }
 
   const held = await acquire(lockPath, settings);
-  const timer = setInterval(() => {
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const keepAlive = () => {
+    if (timer !== undefined) return;
     // A failed touch is not fatal: at worst a waiter takes the lock over.
-    touch(lockPath, settings.now).catch(() => {});
-  }, settings.heartbeatMs);
-  unrefTimer(timer);
+    const beat = () => touch(lockPath, settings.now).catch(() => {});
+    beat();
+    timer = setInterval(beat, settings.heartbeatMs);
+    unrefTimer(timer);
+  };
 
   let result: T;
   try {
-    result = await fn({ ownerUid: held.ownerUid });
+    result = await fn({ ownerUid: held.ownerUid, keepAlive });
   } catch (err) {
     clearInterval(timer);
     // Keep fn's error; a failure to unlock is secondary here.

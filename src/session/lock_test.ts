@@ -98,7 +98,7 @@ Deno.test("withLock removes a stale takeover guard, then takes over", async () =
   }
 });
 
-Deno.test("withLock does not take over a live lock: the heartbeat keeps it fresh", async () => {
+Deno.test("withLock does not take over a live lock: keepAlive's heartbeat keeps it fresh", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const lockPath = `${dir}/session.lock`;
@@ -107,7 +107,8 @@ Deno.test("withLock does not take over a live lock: the heartbeat keeps it fresh
     const released = new Promise<void>((resolve) => release = resolve);
     let holderEntered!: () => void;
     const entered = new Promise<void>((resolve) => holderEntered = resolve);
-    const holder = withLock(lockPath, async () => {
+    const holder = withLock(lockPath, async (lock) => {
+      lock.keepAlive();
       holderEntered();
       await released;
       return "holder";
@@ -224,4 +225,24 @@ Deno.test("withLock refuses a heartbeat that is not shorter than staleMs", async
     }),
     RangeError,
   );
+});
+
+Deno.test("withLock: a holder that never calls keepAlive is taken over once stale", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const lockPath = `${dir}/session.lock`;
+    const options = { staleMs: 300, heartbeatMs: 50 };
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => release = resolve);
+    const holder = withLock(lockPath, () => released, options);
+    await delay(50);
+    assert.equal(
+      await withLock(lockPath, () => Promise.resolve("waiter"), options),
+      "waiter",
+    );
+    release();
+    await holder;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -32,6 +32,16 @@ import {
   SessionFormatError,
 } from "./session.ts";
 
+/**
+ * The decision of an update: given the session on disk (and the lock, to
+ * keep it through long work), the session to write, null to delete it, or
+ * undefined to leave it.
+ */
+export type UpdateFn = (
+  current: Session | undefined,
+  lock: { keepAlive(): void },
+) => Promise<Session | null | undefined>;
+
 /** Reads and writes the one session of a pilotcli installation. */
 export interface SessionStore {
   /** Read the session; undefined when there is none. */
@@ -40,11 +50,9 @@ export interface SessionStore {
    * Under the lock: read the current session again, pass it to fn, then
    * write what fn returns (a Session: save atomically; null: delete the
    * file; undefined: leave the file as it is). Returns what is on disk
-   * afterwards.
+   * afterwards. `lock.keepAlive()` keeps the lock through long work.
    */
-  update(
-    fn: (current: Session | undefined) => Promise<Session | null | undefined>,
-  ): Promise<Session | undefined>;
+  update(fn: UpdateFn): Promise<Session | undefined>;
   /** save(s) = update(() => s) */
   save(session: Session): Promise<void>;
   /** delete() = update(() => null) */
@@ -124,15 +132,16 @@ export class FileSessionStore implements SessionStore {
    * under the lock, with that session, so no update is lost.
    */
   async update(
-    fn: (current: Session | undefined) => Promise<Session | null | undefined>,
+    fn: UpdateFn,
   ): Promise<Session | undefined> {
     if (await this.#statDir() === undefined) {
-      const first = await fn(undefined);
+      // No lock yet, so nothing to keep alive: fn without a session is quick.
+      const first = await fn(undefined, { keepAlive() {} });
       if (first === undefined || first === null) return undefined;
       serializeSession(first); // Refuse an invalid session before creating anything.
       await this.#createDir();
-      return await this.#transact((current) =>
-        current === undefined ? Promise.resolve(first) : fn(current)
+      return await this.#transact((current, lock) =>
+        current === undefined ? Promise.resolve(first) : fn(current, lock)
       );
     }
     return await this.#transact(fn);
@@ -149,7 +158,7 @@ export class FileSessionStore implements SessionStore {
   }
 
   async #transact(
-    fn: (current: Session | undefined) => Promise<Session | null | undefined>,
+    fn: UpdateFn,
   ): Promise<Session | undefined> {
     const dirInfo = await this.#statDir();
     if (dirInfo === undefined) {
@@ -159,13 +168,13 @@ export class FileSessionStore implements SessionStore {
     }
     // The mode is checked before the lock file is made in the directory.
     if (!this.#windows) this.#checkMode("dir", dirInfo);
-    return await withLock(this.#lockPath, async ({ ownerUid }) => {
+    return await withLock(this.#lockPath, async ({ ownerUid, keepAlive }) => {
       if (!this.#windows) this.#checkOwner("dir", dirInfo, ownerUid);
       // A writer killed before its rename leaves a whole session, tokens and
       // all, in a temporary file: gone on the next run, whatever it does.
       await this.#removeLeftovers();
       const current = await this.#read(ownerUid);
-      const next = await fn(current);
+      const next = await fn(current, { keepAlive });
       if (next === undefined) return current;
       if (next === null) {
         await this.#remove();

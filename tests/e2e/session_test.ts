@@ -304,3 +304,25 @@ Deno.test("user status without a session exits 1", async () => {
     assert.equal(result.stderr, `${SESSION_INVALID}\n`);
   });
 });
+
+Deno.test("activity is written at most once a minute with the default idle time", async () => {
+  await withWorld({}, async (world) => {
+    await apiKeyLogin(world);
+    const before = await Deno.readTextFile(world.sessionPath);
+    const session = parseSession(before);
+    // As if the last use was 59 s ago: still within the step, no write.
+    const recent = { ...session, lastActiveAt: session.lastActiveAt - 59 };
+    await Deno.writeTextFile(world.sessionPath, JSON.stringify(recent));
+    assert.equal((await world.cli(["user", "status"])).code, 0);
+    assert.equal(
+      parseSession(await Deno.readTextFile(world.sessionPath)).lastActiveAt,
+      recent.lastActiveAt,
+    );
+    // 61 s ago: past the step, the use is recorded.
+    const older = { ...session, lastActiveAt: session.lastActiveAt - 61 };
+    await Deno.writeTextFile(world.sessionPath, JSON.stringify(older));
+    assert.equal((await world.cli(["user", "status"])).code, 0);
+    const after = parseSession(await Deno.readTextFile(world.sessionPath));
+    assert.ok(after.lastActiveAt >= session.lastActiveAt);
+  });
+});
