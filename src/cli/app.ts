@@ -1,7 +1,7 @@
 /**
- * The command tree: `pilotcli user login | logout`, its flags and texts, and
- * how usage errors, help and --version are shown. Each command's run
- * function lives in a file of its own and is loaded only when it runs.
+ * The parser of the command tree (spec.ts), with its typed flags, and how
+ * usage errors, help and --version are shown. Each command's run function
+ * lives in a file of its own and is loaded only when it runs.
  *
  * @module
  */
@@ -17,9 +17,20 @@ import {
 } from "@stricli/core";
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from "../errors.ts";
 import { redact } from "../redact.ts";
-import { VERSION } from "../version.ts";
 import type { Context } from "./context.ts";
-import { HELP_BRIEF, renderHelp } from "./help.ts";
+import { renderHelp, versionLine } from "./help.ts";
+import {
+  CLI_NAME,
+  HELP_BRIEF,
+  LOGIN,
+  LOGOUT,
+  resolve,
+  ROOT,
+  STATUS,
+  TOKEN,
+  USER,
+  VERSION_BRIEF,
+} from "./spec.ts";
 
 /** The flags of `user login`. */
 export interface LoginFlags {
@@ -41,84 +52,56 @@ export interface StatusFlags {
   readonly json?: boolean;
 }
 
-/** The name users type. */
-export const CLI_NAME = "pilotcli";
-
 const login = buildCommand<LoginFlags, [], Context>({
   loader: async () => (await import("./login.ts")).loginCommand,
   parameters: {
     flags: {
-      apiKey: {
-        kind: "parsed",
-        parse: String,
-        optional: true,
-        placeholder: "TEXT",
-        brief: "Specify API Key for login.",
-      },
-      noQr: {
-        kind: "boolean",
-        optional: true,
-        withNegated: false,
-        brief: "Do not draw the QR code of the validation link.",
-      },
+      apiKey: { ...LOGIN.flags.apiKey, parse: String, optional: true },
+      noQr: { ...LOGIN.flags.noQr, optional: true, withNegated: false },
     },
   },
-  docs: { brief: "For user to login." },
+  docs: { brief: LOGIN.brief },
 });
 
 const logout = buildCommand<LogoutFlags, [], Context>({
   loader: async () => (await import("./logout.ts")).logoutCommand,
   parameters: {
     flags: {
-      yes: {
-        kind: "boolean",
-        optional: true,
-        withNegated: false,
-        brief:
-          "Input Y/yes to confirm you want to logout, otherwise input N/no to remain logged in.",
-      },
+      yes: { ...LOGOUT.flags.yes, optional: true, withNegated: false },
     },
-    aliases: { y: "yes" },
+    aliases: LOGOUT.aliases,
   },
-  docs: { brief: "For user to logout." },
+  docs: { brief: LOGOUT.brief },
 });
 
 const status = buildCommand<StatusFlags, [], Context>({
   loader: async () => (await import("./status.ts")).statusCommand,
   parameters: {
     flags: {
-      json: {
-        kind: "boolean",
-        optional: true,
-        withNegated: false,
-        brief: "Print the status as JSON.",
-      },
+      json: { ...STATUS.flags.json, optional: true, withNegated: false },
     },
   },
-  docs: { brief: "Show who is logged in and until when." },
+  docs: { brief: STATUS.brief },
 });
 
 const token = buildCommand<Record<never, never>, [], Context>({
   loader: async () => (await import("./token.ts")).tokenCommand,
   parameters: {},
-  docs: { brief: "Print a valid access token, and nothing else." },
+  docs: { brief: TOKEN.brief },
 });
 
-const user = buildRouteMap<"login" | "logout" | "status" | "token", Context>({
+const user = buildRouteMap<keyof typeof USER.routes, Context>({
   routes: { login, logout, status, token },
-  docs: { brief: "Log in to and out of the Pilot platform." },
+  docs: { brief: USER.brief },
 });
 
-const root = buildRouteMap<"user", Context>({
+const root = buildRouteMap<keyof typeof ROOT.routes, Context>({
   routes: { user },
-  docs: { brief: "The command-line client of the Pilot platform." },
+  docs: { brief: ROOT.brief },
 });
 
-const VERSION_ROW: [string, string] = [
-  "--version",
-  "Show the version and exit.",
-];
-
+// Help reached through the parser (`pilotcli user login --api-key - --help`)
+// is rendered from the spec too, the same way as the quick path's.
 const integrations: Record<string, StricliIntegration<Context>> = {
   help: {
     flag: {
@@ -126,21 +109,16 @@ const integrations: Record<string, StricliIntegration<Context>> = {
       global: true,
       defaultForRouteMap: true,
       run(_app, { result }) {
-        this.process.stdout.write(
-          renderHelp(
-            result.target,
-            result.prefix,
-            result.target === root ? [VERSION_ROW] : [],
-          ),
-        );
+        const { target, prefix } = resolve(result.prefix.slice(1));
+        this.process.stdout.write(renderHelp(target, prefix));
       },
     },
   },
   version: {
     flag: {
-      brief: VERSION_ROW[1],
+      brief: VERSION_BRIEF,
       run() {
-        this.process.stdout.write(`${CLI_NAME} ${VERSION}\n`);
+        this.process.stdout.write(versionLine());
       },
     },
   },
@@ -174,15 +152,10 @@ function describeArgumentError(error: unknown): string {
 }
 
 function usageLine(detail: string, args: readonly string[]): string {
-  const route = [CLI_NAME];
-  for (const arg of args) {
-    if (arg.startsWith("-")) break;
-    if (route.length === 1 && arg === "user") route.push(arg);
-    else if (route.length === 2 && user.getRoutingTargetForInput(arg)) {
-      route.push(arg);
-    } else break;
-  }
-  return `Usage error: ${detail}. Run \`${route.join(" ")} --help\` for usage.`;
+  const { prefix } = resolve(args);
+  return `Usage error: ${detail}. Run \`${
+    prefix.join(" ")
+  } --help\` for usage.`;
 }
 
 /** Builds the application; `args` lets usage errors point at the right --help. */

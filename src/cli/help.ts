@@ -1,14 +1,20 @@
 /**
- * Help in the original CLI's layout (Click's), rendered from the same
- * Stricli definitions that parse the arguments, so every text has one home.
+ * Help in the original CLI's layout (Click's), rendered from the command
+ * spec that the parser is built from, so every text has one home.
  *
  * @module
  */
 
-import type { Command, CommandContext, RouteMap } from "@stricli/core";
-
-/** The help line of --help itself, as the seed has it. */
-export const HELP_BRIEF = "Show this message and exit.";
+import {
+  type CommandSpec,
+  type GroupSpec,
+  HELP_BRIEF,
+  isGroup,
+  resolve,
+  ROOT,
+  VERSION_BRIEF,
+} from "./spec.ts";
+import { VERSION } from "../version.ts";
 
 /** One row of the Options: or Commands: section. */
 type Row = [names: string, brief: string];
@@ -22,65 +28,59 @@ function table(rows: Row[]): string[] {
   return rows.map(([names, brief]) => `  ${names.padEnd(width)}  ${brief}`);
 }
 
-interface FlagDoc {
-  kind: string;
-  brief: string;
-  placeholder?: string;
-  hidden?: boolean;
+function optionRows(command: CommandSpec): Row[] {
+  const aliases = Object.entries(command.aliases ?? {});
+  return Object.entries(command.flags).map(([name, flag]) => {
+    const short = aliases.filter(([, target]) => target === name)
+      .map(([alias]) => `-${alias}, `).join("");
+    const value = flag.kind === "boolean" ? "" : ` ${flag.placeholder}`;
+    return [`${short}--${kebab(name)}${value}`, flag.brief];
+  });
 }
 
-function optionRows<C extends CommandContext>(command: Command<C>): Row[] {
-  const flags = (command.parameters.flags ?? {}) as Record<string, FlagDoc>;
-  const aliases = (command.parameters.aliases ?? {}) as Record<string, string>;
-  const rows: Row[] = [];
-  for (const [name, flag] of Object.entries(flags)) {
-    if (flag.hidden) continue;
-    const short = Object.entries(aliases)
-      .filter(([, target]) => target === name)
-      .map(([alias]) => `-${alias}, `)
-      .join("");
-    const value = flag.kind === "boolean"
-      ? ""
-      : ` ${flag.placeholder ?? "TEXT"}`;
-    rows.push([`${short}--${kebab(name)}${value}`, flag.brief]);
-  }
-  return rows;
-}
-
-/**
- * Renders help for a command or route map reached by `prefix` (e.g.
- * ["pilotcli", "user", "login"]). `extraOptions` are the rows of
- * application-wide flags (--version at the root).
- */
-export function renderHelp<C extends CommandContext>(
-  target: Command<C> | RouteMap<C>,
+/** Renders help for the command or group reached by `prefix`, e.g. ["pilotcli", "user"]. */
+export function renderHelp(
+  target: CommandSpec | GroupSpec,
   prefix: readonly string[],
-  extraOptions: Row[] = [],
 ): string {
-  const isRouteMap = "getAllEntries" in target;
+  const group = isGroup(target);
   const lines = [
-    `Usage: ${prefix.join(" ")} [OPTIONS]${
-      isRouteMap ? " COMMAND [ARGS]..." : ""
-    }`,
+    `Usage: ${prefix.join(" ")} [OPTIONS]${group ? " COMMAND [ARGS]..." : ""}`,
     "",
   ];
   // Click prints a command's docstring under its usage line; a group's not.
-  const description = target.fullDescription ??
-    (isRouteMap ? undefined : target.brief);
-  if (description) {
-    lines.push(...description.split("\n").map((l) => l ? `  ${l}` : ""), "");
-  }
-  const options = [
-    ...(isRouteMap ? [] : optionRows(target)),
-    ...extraOptions,
-    ["--help", HELP_BRIEF] as Row,
+  if (!group) lines.push(`  ${target.brief}`, "");
+  const options: Row[] = [
+    ...(group ? [] : optionRows(target)),
+    ...(target === ROOT ? [["--version", VERSION_BRIEF] as Row] : []),
+    ["--help", HELP_BRIEF],
   ];
   lines.push("Options:", ...table(options));
-  if (isRouteMap) {
-    const commands = target.getAllEntries()
-      .filter((entry) => !entry.hidden)
-      .map((entry) => [entry.name.original, entry.target.brief] as Row);
+  if (group) {
+    const commands = Object.entries(target.routes)
+      .map(([name, route]) => [name, route.brief] as Row);
     lines.push("", "Commands:", ...table(commands));
   }
   return lines.join("\n") + "\n";
+}
+
+/** The version line. */
+export function versionLine(): string {
+  return `pilotcli ${VERSION}\n`;
+}
+
+/**
+ * What `--help`, `--version` or a bare group asks for, answered from the
+ * spec alone; undefined when the arguments need the parser.
+ */
+export function quickAnswer(args: readonly string[]): string | undefined {
+  const { target, prefix, rest } = resolve(args);
+  if (rest.length === 1 && rest[0] === "--help") {
+    return renderHelp(target, prefix);
+  }
+  if (rest.length === 0 && isGroup(target)) return renderHelp(target, prefix);
+  if (target === ROOT && rest.length === 1 && rest[0] === "--version") {
+    return versionLine();
+  }
+  return undefined;
 }

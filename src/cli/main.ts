@@ -5,18 +5,27 @@
  * @module
  */
 
-import { run } from "@stricli/core";
 import { isDebug } from "../config.ts";
 import { CliError, EXIT_INTERRUPTED } from "../errors.ts";
-import { buildApp, exitCodeOf } from "./app.ts";
 import type { Context } from "./context.ts";
 import { denoContext } from "./deno_context.ts";
+import { quickAnswer } from "./help.ts";
 
 /** Runs pilotcli with `args` and returns the exit code. */
 export async function main(
   args: readonly string[],
   makeContext: (signal: AbortSignal) => Context = denoContext,
 ): Promise<number> {
+  // Help and version need neither the parser nor a signal handler.
+  const answer = quickAnswer(args);
+  if (answer !== undefined) {
+    makeContext(new AbortController().signal).stdout.write(answer);
+    return 0;
+  }
+  const [{ run }, { buildApp, exitCodeOf }] = await Promise.all([
+    import("@stricli/core"),
+    import("./app.ts"),
+  ]);
   const controller = new AbortController();
   const interrupt = () =>
     controller.abort(new CliError("", { exitCode: EXIT_INTERRUPTED }));

@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import type { Context } from "./context.ts";
+import { quickAnswer } from "./help.ts";
+import { main } from "./main.ts";
+import { LOGIN, LOGOUT } from "./spec.ts";
+
+/** Runs main with a context that records stdout and stderr. */
+async function capture(args: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const out = { write: (text: string) => void (stdout += text) };
+  const err = { write: (text: string) => void (stderr += text) };
+  const code = await main(args, (signal) =>
+    ({
+      process: { stdout: out, stderr: err },
+      stdout: out,
+      stderr: err,
+      stdin: { release() {} },
+      env: { get: () => undefined },
+      os: "linux",
+      signal,
+    }) as unknown as Context);
+  return { code, stdout, stderr };
+}
+
+Deno.test("help through the parser is the quick path's help, for every route", async () => {
+  for (
+    const route of [[], ["user"], ["user", "login"], ["user", "logout"], [
+      "user",
+      "status",
+    ], ["user", "token"]]
+  ) {
+    const quick = quickAnswer([...route, "--help"]);
+    assert.ok(quick?.startsWith(`Usage: ${["pilotcli", ...route].join(" ")} `));
+    // A flag before --help sends it through Stricli's scanner.
+    const extra =
+      ({ login: ["--no-qr"], logout: ["-y"], status: ["--json"] } as Record<
+        string,
+        string[]
+      >)[route.at(-1) ?? ""] ?? [];
+    if (extra.length === 0) continue;
+    const parsed = await capture([...route, ...extra, "--help"]);
+    assert.equal(parsed.code, 0, parsed.stderr);
+    assert.equal(parsed.stdout, quick);
+  }
+});
+
+Deno.test("help shows every flag of the spec with its brief", () => {
+  for (const [route, spec] of [["login", LOGIN], ["logout", LOGOUT]] as const) {
+    const help = quickAnswer(["user", route, "--help"])!;
+    for (const flag of Object.values(spec.flags)) {
+      assert.ok(help.includes(flag.brief), flag.brief);
+    }
+  }
+  assert.match(quickAnswer(["user", "logout", "--help"])!, /-y, --yes /);
+});
+
+Deno.test("quickAnswer leaves anything but help and version to the parser", () => {
+  for (
+    const args of [
+      ["user", "login"],
+      ["user", "login", "--api-key", "-"],
+      ["user", "lgoin", "--help"],
+      ["--help", "extra"],
+      ["user", "--version"],
+    ]
+  ) {
+    assert.equal(quickAnswer(args), undefined, args.join(" "));
+  }
+});

@@ -1,0 +1,127 @@
+/**
+ * The command tree as plain data: names, flags and every text of the help.
+ * The Stricli parser (app.ts) is built from it, and help is rendered from
+ * it, so each text has one home; and `--help` and `--version` are answered
+ * from it without loading the parser at all, which keeps them near the
+ * bare runtime's start-up.
+ *
+ * @module
+ */
+
+/** A flag: a value (`--api-key TEXT`) or a switch (`--no-qr`). */
+export interface FlagSpec {
+  /** "parsed" takes a value; "boolean" is a switch. */
+  readonly kind: "parsed" | "boolean";
+  /** The help line. */
+  readonly brief: string;
+  /** The value's name in help, for a parsed flag. */
+  readonly placeholder?: string;
+}
+
+/** A command and its flags. */
+export interface CommandSpec {
+  /** The help line, also shown under the command's usage line. */
+  readonly brief: string;
+  /** Flags by their camelCase name (`apiKey` is `--api-key`). */
+  readonly flags: Readonly<Record<string, FlagSpec>>;
+  /** One-letter aliases: `{ y: "yes" }` makes `-y` mean `--yes`. */
+  readonly aliases?: Readonly<Record<string, string>>;
+}
+
+/** A group of commands. */
+export interface GroupSpec {
+  /** The help line. */
+  readonly brief: string;
+  /** Its commands and groups, by name. */
+  readonly routes: Readonly<Record<string, CommandSpec | GroupSpec>>;
+}
+
+/** The name users type. */
+export const CLI_NAME = "pilotcli";
+/** The help line of --help itself, as the seed has it. */
+export const HELP_BRIEF = "Show this message and exit.";
+/** The help line of --version. */
+export const VERSION_BRIEF = "Show the version and exit.";
+
+/** `pilotcli user login`. */
+export const LOGIN = {
+  brief: "For user to login.",
+  flags: {
+    apiKey: {
+      kind: "parsed",
+      placeholder: "TEXT",
+      brief: "Specify API Key for login.",
+    },
+    noQr: {
+      kind: "boolean",
+      brief: "Do not draw the QR code of the validation link.",
+    },
+  },
+} as const satisfies CommandSpec;
+
+/** `pilotcli user logout`. */
+export const LOGOUT = {
+  brief: "For user to logout.",
+  flags: {
+    yes: {
+      kind: "boolean",
+      brief:
+        "Input Y/yes to confirm you want to logout, otherwise input N/no to remain logged in.",
+    },
+  },
+  aliases: { y: "yes" },
+} as const satisfies CommandSpec;
+
+/** `pilotcli user status`. */
+export const STATUS = {
+  brief: "Show who is logged in and until when.",
+  flags: {
+    json: { kind: "boolean", brief: "Print the status as JSON." },
+  },
+} as const satisfies CommandSpec;
+
+/** `pilotcli user token`. */
+export const TOKEN = {
+  brief: "Print a valid access token, and nothing else.",
+  flags: {},
+} as const satisfies CommandSpec;
+
+/** `pilotcli user`. */
+export const USER = {
+  brief: "Log in to and out of the Pilot platform.",
+  routes: { login: LOGIN, logout: LOGOUT, status: STATUS, token: TOKEN },
+} as const satisfies GroupSpec;
+
+/** `pilotcli`. */
+export const ROOT = {
+  brief: "The command-line client of the Pilot platform.",
+  routes: { user: USER },
+} as const satisfies GroupSpec;
+
+/** Whether a spec is a group. */
+export function isGroup(spec: CommandSpec | GroupSpec): spec is GroupSpec {
+  return "routes" in spec;
+}
+
+/** How far `args` lead into the tree: the spec reached, its route, what is left. */
+export function resolve(args: readonly string[]): {
+  target: CommandSpec | GroupSpec;
+  prefix: string[];
+  rest: readonly string[];
+} {
+  let target: CommandSpec | GroupSpec = ROOT;
+  const prefix = [CLI_NAME];
+  let i = 0;
+  for (; i < args.length && isGroup(target); i++) {
+    const next: CommandSpec | GroupSpec | undefined = Object.hasOwn(
+        target.routes,
+        args[i],
+      )
+      ? target.routes[args[i]]
+      : undefined;
+    if (!next) break;
+    target = next;
+    prefix.push(args[i]);
+  }
+  return { target, prefix, rest: args.slice(i) };
+}
