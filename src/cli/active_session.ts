@@ -45,6 +45,31 @@ export interface ActiveSession {
   endpoints: (timeoutMs?: number) => Promise<Endpoints>;
 }
 
+/**
+ * The realm's endpoints for this run: discovered (or read from the cache in
+ * `dir`) on first call, then remembered; within `timeoutMs` if given.
+ */
+export function endpointsFor(
+  ctx: Context,
+  auth: AuthConfig,
+  dir: string,
+): (timeoutMs?: number) => Promise<Endpoints> {
+  let endpoints: Endpoints | undefined;
+  return async (timeoutMs) => {
+    const { discover } = await import("../auth/discovery.ts");
+    const { fileDiscoveryCache } = await import(
+      "../session/discovery_cache.ts"
+    );
+    return endpoints ??= await discover(auth.authUrl, {
+      fetch: ctx.fetch,
+      cache: fileDiscoveryCache(dir),
+      nowSeconds: Math.floor(ctx.clock.now() / 1000),
+      signal: ctx.signal,
+      timeoutMs,
+    });
+  };
+}
+
 /** Seconds of use that may pass before activity is written again. */
 export function activityStep(idleTimeout: number): number {
   return Math.min(60, Math.floor(idleTimeout / 60));
@@ -68,20 +93,7 @@ export async function useSession(
   const idleTimeout = readIdleTimeout(ctx.env);
   const store = await ctx.openStore(dir);
   const now = () => Math.floor(ctx.clock.now() / 1000);
-  let endpoints: Endpoints | undefined;
-  const endpointsOnce = async (timeoutMs?: number) => {
-    const { discover } = await import("../auth/discovery.ts");
-    const { fileDiscoveryCache } = await import(
-      "../session/discovery_cache.ts"
-    );
-    return endpoints ??= await discover(auth.authUrl, {
-      fetch: ctx.fetch,
-      cache: fileDiscoveryCache(dir),
-      nowSeconds: now(),
-      signal: ctx.signal,
-      timeoutMs,
-    });
-  };
+  const endpointsOnce = endpointsFor(ctx, auth, dir);
   let ended = false;
   let session: Session | undefined;
   try {

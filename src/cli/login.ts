@@ -7,14 +7,13 @@
 
 import { exchangeApiKey } from "../auth/api_key.ts";
 import { pollForTokens, requestDeviceAuthorization } from "../auth/device.ts";
-import { discover } from "../auth/discovery.ts";
+import type { Endpoints } from "../auth/discovery.ts";
 import type { TokenSet } from "../auth/tokens.ts";
 import { usernameOf } from "../auth/tokens.ts";
 import type { AuthConfig } from "../config.ts";
 import { CliError, EXIT_INTERRUPTED, EXIT_USAGE } from "../errors.ts";
 import { TypedInterrupt } from "../ui/io.ts";
 import { registerSecret } from "../redact.ts";
-import { fileDiscoveryCache } from "../session/discovery_cache.ts";
 import type { Session } from "../session/session.ts";
 import {
   DEVICE_UNSUPPORTED,
@@ -26,6 +25,7 @@ import {
 } from "../ui/messages.ts";
 import type { LoginFlags } from "./app.ts";
 import type { Context } from "./context.ts";
+import { endAtServer, endpointsFor } from "./active_session.ts";
 import { asCliError } from "./failure.ts";
 import { loadSettings } from "./settings.ts";
 
@@ -43,6 +43,7 @@ export async function runLogin(
   options: LoginOptions,
 ): Promise<void> {
   const { auth, dir } = loadSettings(ctx);
+  const endpoints = endpointsFor(ctx, auth, dir);
   const store = await ctx.openStore(dir);
   // Refuse an unsafe session file before the person spends time approving.
   await store.find();
@@ -51,7 +52,7 @@ export async function runLogin(
   let tokens: TokenSet;
   try {
     tokens = apiKey === undefined
-      ? await deviceLogin(ctx, auth, dir, options.noQr ?? false)
+      ? await deviceLogin(ctx, auth, endpoints, options.noQr ?? false)
       : await apiKeyLogin(ctx, auth, apiKey);
   } catch (error) {
     throw asCliError(
@@ -69,8 +70,20 @@ export async function runLogin(
     lastActiveAt: Math.floor(ctx.clock.now() / 1000),
     ...(apiKey === undefined ? {} : { apiKey }),
   };
-  await store.save(session);
+  let replaced: Session | undefined;
+  await store.update((current) => {
+    replaced = current;
+    return Promise.resolve(session);
+  });
   ctx.stderr.write(`${WELCOME}\n`);
+  if (
+    replaced?.authUrl === auth.authUrl && replaced.clientId === auth.clientId
+  ) {
+    // The session this login replaced ends at the server too, so that its
+    // refresh token is worth nothing to whoever may have copied it. Best
+    // effort, and silent: the new session is what the person asked for.
+    await endAtServer(ctx, endpoints, auth, replaced);
+  }
 }
 
 /** The key from --api-key, standard input ("-") or PILOT_API_KEY. */
@@ -121,16 +134,12 @@ async function apiKeyLogin(
 async function deviceLogin(
   ctx: Context,
   auth: AuthConfig,
-  dir: string,
+  endpointsOf: () => Promise<Endpoints>,
   noQr: boolean,
 ): Promise<TokenSet> {
   ctx.stderr.write(`${TRYING_DEVICE_CODE}\n`);
   const flow = { fetch: ctx.fetch, clock: ctx.clock, signal: ctx.signal };
-  const endpoints = await discover(auth.authUrl, {
-    ...flow,
-    cache: fileDiscoveryCache(dir),
-    nowSeconds: Math.floor(ctx.clock.now() / 1000),
-  });
+  const endpoints = await endpointsOf();
   if (!endpoints.deviceAuthorizationEndpoint) {
     throw new CliError(DEVICE_UNSUPPORTED);
   }

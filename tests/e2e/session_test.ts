@@ -326,3 +326,12 @@ Deno.test("activity is written at most once a minute with the default idle time"
     assert.ok(after.lastActiveAt >= session.lastActiveAt);
   });
 });
+
+Deno.test("logging in again ends the replaced session at the server", async () => {
+  await withWorld({}, async (world) => {
+    const first = await deviceLogin(world);
+    const second = await apiKeyLogin(world);
+    assert.equal(await refreshWorks(world, first.refreshToken), false);
+    assert.equal(await refreshWorks(world, second.refreshToken), true);
+  });
+});
