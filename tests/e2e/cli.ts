@@ -171,16 +171,35 @@ export interface CliOptions {
   umask?: string;
   /** Which runtime runs the CLI; default "deno". */
   runtime?: Runtime;
+  /** Kill the run (SIGKILL) after this long, in ms, so a hang fails its test; default 90000. */
+  limitMs?: number;
 }
+
+/** The argument list and environment of a process the tests started. */
+export interface Started {
+  /** argv, the program included. */
+  argv: string[];
+  /** Its whole environment. */
+  env: Record<string, string>;
+}
+
+/** Every CLI process started in this test process, in order: the secrets suite checks no secret was on a command line. */
+export const started: Started[] = [];
 
 /** What a finished run left behind. */
 export interface CliResult {
-  /** The exit code. */
+  /** The exit code (128 + n after a signal). */
   code: number;
+  /** The signal that ended it, if one did. */
+  signal: Deno.Signal | null;
   /** Standard output. */
   stdout: string;
   /** Standard error. */
   stderr: string;
+  /** From start to exit, in ms. */
+  ms: number;
+  /** Whether the safety limit (limitMs) killed it. */
+  overLimit: boolean;
 }
 
 /** The permission flags the CLI ships with, for a realm and a config dir. */
@@ -196,9 +215,11 @@ export function permissionFlags(authUrl: string, configDir: string): string[] {
 /** A running CLI whose stderr can be watched while it runs. */
 export class CliProcess {
   #child: Deno.ChildProcess | undefined;
+  #argv: string[] = [];
   #pendingSignals: Deno.Signal[] = [];
   #stdout = "";
   #stderr = "";
+  #exited = false;
   #done: Promise<CliResult>;
   #waiters: Array<() => void> = [];
 
@@ -217,7 +238,7 @@ export class CliProcess {
         MOD,
         ...args,
       ], options);
-      this.#done = this.#collect(this.#child, options.stdin);
+      this.#done = this.#collect(this.#child, options);
       return;
     }
     if (options.denoFlags?.length) {
@@ -228,7 +249,7 @@ export class CliProcess {
       for (const signal of this.#pendingSignals.splice(0)) {
         this.#child.kill(signal);
       }
-      return this.#collect(this.#child, options.stdin);
+      return this.#collect(this.#child, options);
     });
   }
 
@@ -236,31 +257,38 @@ export class CliProcess {
     if (options.umask !== undefined) {
       command.unshift("sh", "-c", `umask ${options.umask} && exec "$@"`, "sh");
     }
+    const env = {
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      // Deno's own cache lives under HOME; the session does not.
+      HOME: Deno.env.get("HOME") ?? "/root",
+      ...(Deno.env.get("DENO_DIR")
+        ? { DENO_DIR: Deno.env.get("DENO_DIR")! }
+        : {}),
+      PILOT_AUTH_URL: options.authUrl,
+      PILOT_CONFIG_DIR: options.configDir,
+      NO_COLOR: "1",
+      ...options.env,
+    };
+    this.#argv = command;
+    started.push({ argv: [...command], env: { ...env } });
     return new Deno.Command(command[0], {
       args: command.slice(1),
       clearEnv: true,
-      env: {
-        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-        // Deno's own cache lives under HOME; the session does not.
-        HOME: Deno.env.get("HOME") ?? "/root",
-        ...(Deno.env.get("DENO_DIR")
-          ? { DENO_DIR: Deno.env.get("DENO_DIR")! }
-          : {}),
-        PILOT_AUTH_URL: options.authUrl,
-        PILOT_CONFIG_DIR: options.configDir,
-        NO_COLOR: "1",
-        ...options.env,
-      },
+      env,
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
     }).spawn();
   }
 
-  #collect(
-    child: Deno.ChildProcess,
-    input: string | undefined,
-  ): Promise<CliResult> {
+  #collect(child: Deno.ChildProcess, options: CliOptions): Promise<CliResult> {
+    const input = options.stdin;
+    const begin = performance.now();
+    let overLimit = false;
+    const limit = setTimeout(() => {
+      overLimit = true;
+      this.kill("SIGKILL");
+    }, options.limitMs ?? 90_000);
     const writer = child.stdin.getWriter();
     const stdinDone = (async () => {
       if (input !== undefined) {
@@ -283,15 +311,44 @@ export class CliProcess {
       collect(child.stderr, (t) => this.#stderr += t),
       stdinDone,
     ]).then(([status]) => {
+      clearTimeout(limit);
+      this.#exited = true;
       for (const wake of this.#waiters.splice(0)) wake();
-      return { code: status.code, stdout: this.#stdout, stderr: this.#stderr };
+      return {
+        code: status.code,
+        signal: status.signal,
+        stdout: this.#stdout,
+        stderr: this.#stderr,
+        ms: performance.now() - begin,
+        overLimit,
+      };
     });
+  }
+
+  /** Its argument list, the program included (empty until it has started). */
+  get argv(): string[] {
+    return this.#argv;
+  }
+
+  /** Its process id (0 until it has started). */
+  get pid(): number {
+    return this.#child?.pid ?? 0;
+  }
+
+  /** Stderr so far. */
+  get stderr(): string {
+    return this.#stderr;
+  }
+
+  /** Whether it has exited. */
+  get exited(): boolean {
+    return this.#exited;
   }
 
   /** Waits until stderr matches `pattern` and returns the match. */
   async waitForStderr(
     pattern: RegExp,
-    timeoutMs = 20_000,
+    timeoutMs = 30_000,
   ): Promise<RegExpMatchArray> {
     const deadline = Date.now() + timeoutMs;
     let exited = false;
@@ -310,16 +367,23 @@ export class CliProcess {
         );
       }
       await new Promise<void>((resolve) => {
-        this.#waiters.push(resolve);
-        setTimeout(resolve, 100);
+        const timer = setTimeout(resolve, 100);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
       });
     }
   }
 
   /** Sends a signal to the CLI (on Node, once it has started). */
   kill(signal: Deno.Signal): void {
-    if (this.#child) this.#child.kill(signal);
-    else this.#pendingSignals.push(signal);
+    if (!this.#child) return void this.#pendingSignals.push(signal);
+    try {
+      this.#child.kill(signal);
+    } catch {
+      // Exited already.
+    }
   }
 
   /** Waits for the CLI to exit. */

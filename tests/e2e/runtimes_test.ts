@@ -21,7 +21,7 @@ import {
   WELCOME,
 } from "../../src/ui/messages.ts";
 import { VERSION } from "../../src/version.ts";
-import { installNodePackage, runCli, RUNTIMES } from "./cli.ts";
+import { type CliResult, installNodePackage, runCli, RUNTIMES } from "./cli.ts";
 import {
   API_KEY,
   exists,
@@ -45,13 +45,18 @@ async function readSession(world: World): Promise<Session> {
   return parseSession(await Deno.readTextFile(world.sessionPath));
 }
 
+/** What a run showed the person: exit code and output, not its timing. */
+function outcome({ code, stdout, stderr }: CliResult) {
+  return { code, stdout, stderr };
+}
+
 /** Logs in with the API key, asserting the exact lines. */
 async function apiKeyLogin(
   world: World,
   more: { umask?: string } = {},
 ): Promise<Session> {
   const result = await world.cli(["user", "login", "--api-key", API_KEY], more);
-  assert.deepEqual(result, {
+  assert.deepEqual(outcome(result), {
     code: 0,
     stdout: "",
     stderr: `${TRYING_API_KEY}\n${WELCOME}\n`,
@@ -97,7 +102,7 @@ const CASES: Case[] = [
     name: "API-key login with a bad key fails with the seed's line",
     async run(world) {
       const result = await world.cli(["user", "login", "--api-key", "nope"]);
-      assert.deepEqual(result, {
+      assert.deepEqual(outcome(result), {
         code: 1,
         stdout: "",
         stderr: `${TRYING_API_KEY}\n${API_KEY_INVALID}\n`,
@@ -111,7 +116,7 @@ const CASES: Case[] = [
       const piped = await world.cli(["user", "login", "--api-key", "-"], {
         stdin: `${API_KEY}\n`,
       });
-      assert.deepEqual(piped, {
+      assert.deepEqual(outcome(piped), {
         code: 0,
         stdout: "",
         stderr: `${TRYING_API_KEY}\n${WELCOME}\n`,
@@ -120,7 +125,7 @@ const CASES: Case[] = [
       const empty = await world.cli(["user", "login", "--api-key", "-"], {
         stdin: "",
       });
-      assert.deepEqual(empty, {
+      assert.deepEqual(outcome(empty), {
         code: 2,
         stdout: "",
         stderr:
@@ -220,7 +225,7 @@ const CASES: Case[] = [
     async run(world) {
       const session = await apiKeyLogin(world);
       const result = await world.cli(["user", "token"]);
-      assert.deepEqual(result, {
+      assert.deepEqual(outcome(result), {
         code: 0,
         stdout: `${session.accessToken}\n`,
         stderr: "",
@@ -240,7 +245,7 @@ const CASES: Case[] = [
       );
       const session = await readSession(world);
       for (const run of runs) {
-        assert.deepEqual(run, {
+        assert.deepEqual(outcome(run), {
           code: 0,
           stdout: `${session.accessToken}\n`,
           stderr: "",
@@ -261,7 +266,7 @@ const CASES: Case[] = [
     async run(world) {
       await apiKeyLogin(world);
       const result = await world.cli(["user", "logout"], { stdin: "y\n" });
-      assert.deepEqual(result, {
+      assert.deepEqual(outcome(result), {
         code: 0,
         stdout: "",
         stderr: `${LOGOUT_PROMPT}${LOGOUT_DONE}\n`,
@@ -274,7 +279,7 @@ const CASES: Case[] = [
     async run(world) {
       await apiKeyLogin(world);
       const result = await world.cli(["user", "logout", "-y"]);
-      assert.deepEqual(result, {
+      assert.deepEqual(outcome(result), {
         code: 0,
         stdout: "",
         stderr: `${LOGOUT_DONE}\n`,
@@ -286,7 +291,7 @@ const CASES: Case[] = [
     name: "logout without a session prints the invalid-session line",
     async run(world) {
       const result = await world.cli(["user", "logout", "-y"]);
-      assert.deepEqual(result, {
+      assert.deepEqual(outcome(result), {
         code: 1,
         stdout: "",
         stderr: `${SESSION_INVALID}\n`,
@@ -311,7 +316,7 @@ const CASES: Case[] = [
       await apiKeyLogin(world);
       await Deno.chmod(world.sessionPath, 0o644);
       const result = await world.cli(["user", "token"]);
-      assert.deepEqual(result, {
+      assert.deepEqual(outcome(result), {
         code: 1,
         stdout: "",
         stderr:
@@ -327,7 +332,7 @@ const CASES: Case[] = [
       const result = await world.cli(["user", "status"]);
       const [moved] = [...Deno.readDirSync(world.configDir)].map((e) => e.name);
       assert.match(moved, /^session\.json\.corrupt-\d+$/);
-      assert.deepEqual(result, {
+      assert.deepEqual(outcome(result), {
         code: 1,
         stdout: "",
         stderr:
@@ -340,7 +345,7 @@ const CASES: Case[] = [
     async run(world) {
       await Deno.symlink(world.configDir, world.configDir);
       const result = await world.cli(["user", "status"]);
-      assert.deepEqual(result, {
+      assert.deepEqual(outcome(result), {
         code: 1,
         stdout: "",
         stderr:
@@ -355,7 +360,7 @@ const CASES: Case[] = [
       const link = await printedLink(cli);
       await cli.waitForStderr(new RegExp(WAITING));
       cli.kill("SIGINT");
-      assert.deepEqual(await cli.result(), {
+      assert.deepEqual(outcome(await cli.result()), {
         code: 130,
         stdout: "",
         stderr:
@@ -368,13 +373,13 @@ const CASES: Case[] = [
     name: "a usage error exits 2 and never echoes a value",
     async run(world) {
       const result = await world.cli(["user", "login", "--apikey=s3cret"]);
-      assert.deepEqual(result, {
+      assert.deepEqual(outcome(result), {
         code: 2,
         stdout: "",
         stderr: usageError("unknown option --apikey", "pilotcli user login"),
       });
       const missing = await world.cli(["user", "login", "--api-key"]);
-      assert.deepEqual(missing, {
+      assert.deepEqual(outcome(missing), {
         code: 2,
         stdout: "",
         stderr: usageError("--api-key needs a value", "pilotcli user login"),
@@ -414,7 +419,7 @@ Deno.test("help, version and errors are byte for byte the same on both runtimes"
     const [deno, node] = await Promise.all(
       RUNTIMES.map((runtime) => runCli(args, { ...options, runtime })),
     );
-    assert.deepEqual(node, deno, args.join(" "));
+    assert.deepEqual(outcome(node), outcome(deno), args.join(" "));
   }
   const version = await runCli(["--version"], {
     ...options,
