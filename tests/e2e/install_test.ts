@@ -26,7 +26,8 @@ async function install(root: string, flags: string[]): Promise<string> {
       "-n",
       "pilotcli",
       "--config",
-      `${ROOT}deno.json`,
+      `${ROOT}deno.install.json`,
+      `--lock=${ROOT}deno.install.lock`,
       ...flags,
       `${ROOT}mod.ts`,
     ],
@@ -151,3 +152,25 @@ for (const [what, swap, need] of NARROWER) {
     });
   });
 }
+
+Deno.test("deno.install.json holds the CLI's own dependencies, as deno.json and deno.lock pin them", async () => {
+  const read = async (name: string) =>
+    JSON.parse(await Deno.readTextFile(`${ROOT}${name}`));
+  const [project, install, projectLock, installLock] = await Promise.all([
+    read("deno.json"),
+    read("deno.install.json"),
+    read("deno.lock"),
+    read("deno.install.lock"),
+  ]);
+  // The CLI's graph: mod.ts and src/, whose npm imports are exactly these.
+  assert.deepEqual(Object.keys(install.imports).sort(), [
+    "@stricli/core",
+    "qrcode-generator",
+  ]);
+  for (const [name, specifier] of Object.entries(install.imports)) {
+    assert.equal(specifier, project.imports[name], name);
+  }
+  for (const [pkg, entry] of Object.entries(installLock.npm)) {
+    assert.deepEqual(entry, projectLock.npm[pkg], pkg);
+  }
+});
