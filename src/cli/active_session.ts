@@ -39,8 +39,6 @@ export interface ActiveSession {
   store: SessionStore;
   /** PILOT_IDLE_TIMEOUT, seconds. */
   idleTimeout: number;
-  /** The config dir. */
-  dir: string;
   /** The realm's endpoints, discovered once per run, within `timeoutMs` if given. */
   endpoints: (timeoutMs?: number) => Promise<Endpoints>;
 }
@@ -75,11 +73,6 @@ export function activityStep(idleTimeout: number): number {
   return Math.min(60, Math.floor(idleTimeout / 60));
 }
 
-/** The seed's invalid-session failure. */
-function invalid(): CliError {
-  return new CliError(SESSION_INVALID);
-}
-
 /**
  * The active session, its activity recorded. Throws the seed's
  * invalid-session line when there is none, and ends (revokes and deletes)
@@ -94,6 +87,7 @@ export async function useSession(
   const store = await ctx.openStore(dir);
   const now = () => Math.floor(ctx.clock.now() / 1000);
   const endpointsOnce = endpointsFor(ctx, auth, dir);
+  // Set when the session cannot be used: ended here, or not this server's.
   let ended = false;
   let session: Session | undefined;
   try {
@@ -105,9 +99,11 @@ export async function useSession(
       if (
         current.authUrl !== auth.authUrl || current.clientId !== auth.clientId
       ) {
-        // Another server's session is not ours to end: leave it.
+        // Another server's session is not ours to end: leave it, and count
+        // it as absent.
+        ended = true;
         ctx.stderr.write(
-          `The stored session belongs to ${current.authUrl} (client ${current.clientId}), not PILOT_AUTH_URL.\n`,
+          `The stored session belongs to ${current.authUrl} (client ${current.clientId}), not to PILOT_AUTH_URL's server.\n`,
         );
         return undefined;
       }
@@ -146,8 +142,8 @@ export async function useSession(
   } catch (error) {
     throw asCliError(error, "Could not use the session");
   }
-  if (ended || !session) throw invalid();
-  return { session, auth, store, idleTimeout, dir, endpoints: endpointsOnce };
+  if (ended || !session) throw new CliError(SESSION_INVALID);
+  return { session, auth, store, idleTimeout, endpoints: endpointsOnce };
 }
 
 /**

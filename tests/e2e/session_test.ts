@@ -335,3 +335,19 @@ Deno.test("logging in again ends the replaced session at the server", async () =
     assert.equal(await refreshWorks(world, second.refreshToken), true);
   });
 });
+
+Deno.test("a session made for another server or client counts as absent and is left alone", async () => {
+  await withWorld({}, async (world) => {
+    await apiKeyLogin(world);
+    const before = await Deno.readTextFile(world.sessionPath);
+    const result = await world.cli(["user", "status"], {
+      env: { PILOT_CLIENT_ID: "other-cli" },
+    });
+    assert.equal(result.code, 1);
+    assert.equal(
+      result.stderr,
+      `The stored session belongs to ${world.idp.issuer} (client cli), not to PILOT_AUTH_URL's server.\n${SESSION_INVALID}\n`,
+    );
+    assert.equal(await Deno.readTextFile(world.sessionPath), before);
+  });
+});
