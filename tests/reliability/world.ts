@@ -13,9 +13,10 @@ import {
   type Session,
 } from "../../src/session/session.ts";
 import type { FaultProxy } from "./fault_proxy.ts";
+import { USER } from "../e2e/harness.ts";
 
-/** The user every suite signs in as. */
-export const USER = { username: "alice", password: "wonderland" };
+// The user every suite signs in as: the end-to-end suites' own.
+export { USER };
 /** The realm path of the test server. */
 export const REALM_PATH = "/realms/pilot";
 /** The token endpoint, relative to the issuer. */
