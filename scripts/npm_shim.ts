@@ -28,8 +28,6 @@
  *   which never changes the mode. Here they wait and retry. (Deno too throws
  *   WouldBlock when some other process made the pipe non-blocking; Node
  *   then waits where Deno fails, the one place where they part on purpose.)
- * - `Deno.makeTempFile` made a file readable by others, in a directory named
- *   after the prefix; it creates a 0600 file, as Deno does.
  * - `AbortSignal.any` (Node 20.3+) is added on older Node 20 releases.
  *
  * Left as the shim has them, because they are right or unused: `Deno.env`,
@@ -41,10 +39,8 @@
  * @module
  */
 
-import { Buffer } from "node:buffer";
 import fs from "node:fs";
 import os from "node:os";
-import path from "node:path";
 import { Deno as shim } from "@deno/shim-deno";
 
 type Namespace = Record<string, unknown>;
@@ -184,11 +180,11 @@ function quoted(path: unknown): string {
   return `'${path instanceof URL ? path.pathname : String(path)}'`;
 }
 
-/** Wraps an async path operation so it throws Deno's errors. */
+/** Wraps a synchronous path operation so it throws Deno's errors. */
 function pathOp<F extends AnyFunction>(op: string, fn: F): F {
-  return (async (...args: Parameters<F>) => {
+  return ((...args: Parameters<F>) => {
     try {
-      return await fn(...args);
+      return fn(...args);
     } catch (err) {
       throw denoError(err, `${op} ${quoted(args[0])}`);
     }
@@ -203,35 +199,34 @@ function denoNamespace(): Namespace {
   deno.errors = errors;
   for (
     const [name, op] of [
-      ["stat", "stat"],
-      ["lstat", "lstat"],
-      ["mkdir", "mkdir"],
-      ["open", "open"],
-      ["remove", "remove"],
-      ["utime", "utime"],
-      ["readFile", "readfile"],
-      ["readTextFile", "readfile"],
+      ["statSync", "stat"],
+      ["lstatSync", "lstat"],
+      ["mkdirSync", "mkdir"],
+      ["openSync", "open"],
+      ["removeSync", "remove"],
+      ["utimeSync", "utime"],
+      ["readTextFileSync", "readfile"],
     ] as const
   ) {
     deno[name] = pathOp(op, fn(name));
   }
-  const rename = fn("rename");
-  deno.rename = async (from: string | URL, to: string | URL) => {
+  const renameSync = fn("renameSync");
+  deno.renameSync = (from: string | URL, to: string | URL) => {
     try {
-      return await rename(from, to);
+      return renameSync(from, to);
     } catch (err) {
       throw denoError(err, `rename ${quoted(from)} -> ${quoted(to)}`);
     }
   };
-  const readDir = fn("readDir");
-  deno.readDir = async function* (dir: string | URL) {
+  // The shim's readDirSync is a generator: it fails while iterated.
+  const readDirSync = fn("readDirSync");
+  deno.readDirSync = function* (dir: string | URL) {
     try {
-      yield* readDir(dir);
+      yield* readDirSync(dir);
     } catch (err) {
       throw denoError(err, `readdir ${quoted(dir)}`);
     }
   };
-  deno.makeTempFile = makeTempFile;
   deno.unrefTimer = (timer: unknown) =>
     (timer as { unref?: () => void } | null)?.unref?.();
   deno.refTimer = (timer: unknown) =>
@@ -287,28 +282,6 @@ function writeSyncRetrying(fd: number, data: Uint8Array): number {
     } catch (err) {
       if ((err as { code?: unknown }).code !== "EAGAIN") throw denoError(err);
       Atomics.wait(pause, 0, 0, waitMs);
-    }
-  }
-}
-
-/** Deno.makeTempFile: a new file of mode 0600, as Deno makes it. */
-async function makeTempFile(
-  options: { dir?: string; prefix?: string; suffix?: string } = {},
-): Promise<string> {
-  const dir = options.dir ?? os.tmpdir();
-  for (;;) {
-    const name = path.join(
-      dir,
-      `${options.prefix ?? ""}${
-        Buffer.from(crypto.getRandomValues(new Uint8Array(8))).toString("hex")
-      }${options.suffix ?? ""}`,
-    );
-    try {
-      await (await fs.promises.open(name, "wx", 0o600)).close();
-      return name;
-    } catch (err) {
-      if ((err as { code?: unknown }).code === "EEXIST") continue;
-      throw denoError(err, "tmpfile");
     }
   }
 }

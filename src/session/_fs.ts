@@ -3,6 +3,12 @@
  * and on Node through `@deno/shim-deno`, whose errors are sometimes plain
  * Node errors with a `code` instead of `Deno.errors.*` instances.
  *
+ * They are synchronous, as are all the session modules' file operations: the
+ * files are tiny and local, nothing else runs meanwhile, and in a cold Deno
+ * process each first asynchronous operation costs 0.1 to 0.4 ms against
+ * 0.02 to 0.1 ms for its synchronous twin (measured), which adds up to about
+ * 2 ms of the start-up of every command that uses the session.
+ *
  * @module
  */
 
@@ -44,11 +50,9 @@ export function errorDetail(err: unknown): string {
  * @param path the path to look at, not following a final symbolic link
  * @returns its file info, or undefined when it does not exist
  */
-export async function lstatIfPresent(
-  path: string,
-): Promise<Deno.FileInfo | undefined> {
+export function lstatIfPresent(path: string): Deno.FileInfo | undefined {
   try {
-    return await Deno.lstat(path);
+    return Deno.lstatSync(path);
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
@@ -61,11 +65,9 @@ export async function lstatIfPresent(
  * @param path the path to look at, following symbolic links
  * @returns its file info, or undefined when it does not exist
  */
-export async function statIfPresent(
-  path: string,
-): Promise<Deno.FileInfo | undefined> {
+export function statIfPresent(path: string): Deno.FileInfo | undefined {
   try {
-    return await Deno.stat(path);
+    return Deno.statSync(path);
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
@@ -78,9 +80,9 @@ export async function statIfPresent(
  * @param path the file to remove
  * @returns true when this call removed it, false when it was not there
  */
-export async function removeIfPresent(path: string): Promise<boolean> {
+export function removeIfPresent(path: string): boolean {
   try {
-    await Deno.remove(path);
+    Deno.removeSync(path);
     return true;
   } catch (err) {
     if (isNotFound(err)) return false;
@@ -95,11 +97,9 @@ export async function removeIfPresent(path: string): Promise<boolean> {
  * @param path the file to create
  * @returns the open file, or undefined when the path already exists
  */
-export async function createExclusive(
-  path: string,
-): Promise<Deno.FsFile | undefined> {
+export function createExclusive(path: string): Deno.FsFile | undefined {
   try {
-    return await Deno.open(path, { createNew: true, write: true, mode: 0o600 });
+    return Deno.openSync(path, { createNew: true, write: true, mode: 0o600 });
   } catch (err) {
     if (isAlreadyExists(err)) return undefined;
     throw err;
@@ -111,28 +111,33 @@ export async function createExclusive(
  * with mode 0600 and synced, then renamed over `path`. Readers see the old
  * file or the new one, never a part; on failure the temporary file is gone.
  */
-export async function writeFileAtomic(
-  path: string,
-  text: string,
-): Promise<void> {
+export function writeFileAtomic(path: string, text: string): void {
   const temp = `${path}.${randomHex(8)}.tmp`;
-  const file = await createExclusive(temp);
+  const file = createExclusive(temp);
   if (file === undefined) throw new Error(`${temp} already exists`);
   try {
     try {
-      const data = new TextEncoder().encode(text);
-      for (let written = 0; written < data.length;) {
-        written += await file.write(data.subarray(written));
-      }
+      writeAll(file, new TextEncoder().encode(text));
       // Not every runtime has it (older shims); rename is still atomic.
-      if (typeof file.syncData === "function") await file.syncData();
+      if (typeof file.syncDataSync === "function") file.syncDataSync();
     } finally {
       file.close();
     }
-    await Deno.rename(temp, path);
+    Deno.renameSync(temp, path);
   } catch (err) {
-    await removeIfPresent(temp).catch(() => {});
+    try {
+      removeIfPresent(temp);
+    } catch {
+      // The write's error is the one to report.
+    }
     throw err;
+  }
+}
+
+/** Write all of `data` to the open `file`. */
+export function writeAll(file: Deno.FsFile, data: Uint8Array): void {
+  for (let written = 0; written < data.length;) {
+    written += file.writeSync(data.subarray(written));
   }
 }
 

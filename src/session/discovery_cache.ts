@@ -13,17 +13,22 @@ import { isNotFound, joinPath, writeFileAtomic } from "./_fs.ts";
 export function fileDiscoveryCache(dir: string): DiscoveryCache {
   const path = joinPath(dir, "discovery.json");
   return {
-    async read() {
+    read() {
       try {
-        return await Deno.readTextFile(path);
+        return Promise.resolve(Deno.readTextFileSync(path));
       } catch (err) {
-        if (isNotFound(err)) return undefined;
-        throw err;
+        if (isNotFound(err)) return Promise.resolve(undefined);
+        return Promise.reject(err);
       }
     },
-    async write(text) {
-      await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-      await writeFileAtomic(path, text);
+    write(text) {
+      try {
+        Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        writeFileAtomic(path, text);
+        return Promise.resolve();
+      } catch (err) {
+        return Promise.reject(err);
+      }
     },
   };
 }

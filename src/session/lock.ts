@@ -18,6 +18,7 @@ import {
   isNotFound,
   lstatIfPresent,
   removeIfPresent,
+  writeAll,
 } from "./_fs.ts";
 
 /** How {@linkcode withLock} waits for the lock and keeps it. */
@@ -110,8 +111,13 @@ export async function withLock<T>(
   let timer: ReturnType<typeof setInterval> | undefined;
   const keepAlive = () => {
     if (timer !== undefined) return;
-    // A failed touch is not fatal: at worst a waiter takes the lock over.
-    const beat = () => touch(lockPath, settings.now).catch(() => {});
+    const beat = () => {
+      try {
+        touch(lockPath, settings.now);
+      } catch {
+        // Not fatal: at worst a waiter takes the lock over.
+      }
+    };
     beat();
     timer = setInterval(beat, settings.heartbeatMs);
     unrefTimer(timer);
@@ -127,12 +133,15 @@ export async function withLock<T>(
     result = await fn({ ownerUid: held.ownerUid, keepAlive });
   } catch (err) {
     stopHeartbeat();
-    // Keep fn's error; a failure to unlock is secondary here.
-    await release(lockPath, held).catch(() => {});
+    try {
+      release(lockPath, held);
+    } catch {
+      // Keep fn's error; a failure to unlock is secondary here.
+    }
     throw err;
   }
   stopHeartbeat();
-  await release(lockPath, held);
+  release(lockPath, held);
   return result;
 }
 
@@ -141,16 +150,16 @@ async function acquire(lockPath: string, settings: Settings): Promise<Held> {
   for (;;) {
     let file: Deno.FsFile | undefined;
     try {
-      file = await createExclusive(lockPath);
+      file = createExclusive(lockPath);
     } catch (err) {
       throw lockError(err);
     }
-    if (file !== undefined) return await claim(lockPath, file, settings.now);
+    if (file !== undefined) return claim(lockPath, file, settings.now);
 
-    const age = await ageOf(lockPath, settings.now);
+    const age = ageOf(lockPath, settings.now);
     // Gone since we tried (released), or stale and taken over: retry now.
     if (age === undefined) continue;
-    if (age > settings.staleMs && await takeOver(lockPath, settings)) continue;
+    if (age > settings.staleMs && takeOver(lockPath, settings)) continue;
 
     if (settings.now() >= deadline) {
       throw new CliError(
@@ -168,11 +177,7 @@ async function acquire(lockPath: string, settings: Settings): Promise<Held> {
  * Make the lock file we just created ours: write a unique stamp into it,
  * learn our uid from its owner, and set its mtime with our clock.
  */
-async function claim(
-  lockPath: string,
-  file: Deno.FsFile,
-  now: () => number,
-): Promise<Held> {
+function claim(lockPath: string, file: Deno.FsFile, now: () => number): Held {
   const nonce = Array.from(
     crypto.getRandomValues(new Uint8Array(16)),
     (byte) => byte.toString(16).padStart(2, "0"),
@@ -181,19 +186,19 @@ async function claim(
   try {
     let info: Deno.FileInfo;
     try {
-      const data = new TextEncoder().encode(stamp);
-      let written = 0;
-      while (written < data.length) {
-        written += await file.write(data.subarray(written));
-      }
-      info = await file.stat();
+      writeAll(file, new TextEncoder().encode(stamp));
+      info = file.statSync();
     } finally {
       file.close();
     }
-    await touch(lockPath, now);
+    touch(lockPath, now);
     return { ownerUid: info.uid ?? null, stamp };
   } catch (err) {
-    await removeIfPresent(lockPath).catch(() => {});
+    try {
+      removeIfPresent(lockPath);
+    } catch {
+      // The claim's error is the one to report.
+    }
     throw lockError(err);
   }
 }
@@ -205,34 +210,31 @@ async function claim(
  *
  * @returns true when the lock is gone, false when the caller should wait
  */
-async function takeOver(
-  lockPath: string,
-  settings: Settings,
-): Promise<boolean> {
+function takeOver(lockPath: string, settings: Settings): boolean {
   const guardPath = `${lockPath}.takeover`;
   try {
-    const guard = await createExclusive(guardPath);
+    const guard = createExclusive(guardPath);
     if (guard === undefined) {
       // Someone else is taking over. A guard that old was left by a process
       // that died during a takeover; remove it so the next round can go on.
-      const guardAge = await ageOf(guardPath, settings.now);
+      const guardAge = ageOf(guardPath, settings.now);
       if (guardAge !== undefined && guardAge > settings.staleMs) {
-        await removeIfPresent(guardPath);
+        removeIfPresent(guardPath);
       }
       return false;
     }
     guard.close();
     try {
-      await touch(guardPath, settings.now);
+      touch(guardPath, settings.now);
       // Check again under the guard: the holder may have touched the lock,
       // or the lock may have been released and taken by a live process.
-      const age = await ageOf(lockPath, settings.now);
+      const age = ageOf(lockPath, settings.now);
       if (age === undefined) return true;
       if (age <= settings.staleMs) return false;
-      await removeIfPresent(lockPath);
+      removeIfPresent(lockPath);
       return true;
     } finally {
-      await removeIfPresent(guardPath);
+      removeIfPresent(guardPath);
     }
   } catch (err) {
     throw lockError(err);
@@ -240,11 +242,11 @@ async function takeOver(
 }
 
 /** Remove the lock file if it is still the one we created. */
-async function release(lockPath: string, held: Held): Promise<void> {
+function release(lockPath: string, held: Held): void {
   try {
     let content: string;
     try {
-      content = await Deno.readTextFile(lockPath);
+      content = Deno.readTextFileSync(lockPath);
     } catch (err) {
       if (isNotFound(err)) return;
       throw err;
@@ -252,7 +254,7 @@ async function release(lockPath: string, held: Held): Promise<void> {
     // Not ours: we stalled longer than staleMs, and another process took the
     // lock over. Removing it would let a third one in. (Inode numbers can not
     // tell: a file made right after a removal often gets the same one.)
-    if (content === held.stamp) await removeIfPresent(lockPath);
+    if (content === held.stamp) removeIfPresent(lockPath);
   } catch (err) {
     throw new CliError(
       `Could not unlock the session: ${
@@ -264,20 +266,17 @@ async function release(lockPath: string, held: Held): Promise<void> {
 }
 
 /** The age of a file's mtime in ms, or undefined when it does not exist. */
-async function ageOf(
-  path: string,
-  now: () => number,
-): Promise<number | undefined> {
-  const info = await lstatIfPresent(path);
+function ageOf(path: string, now: () => number): number | undefined {
+  const info = lstatIfPresent(path);
   if (info === undefined) return undefined;
   // Without an mtime nothing can be judged stale; waiting times out instead.
   if (info.mtime === null) return 0;
   return now() - info.mtime.getTime();
 }
 
-async function touch(path: string, now: () => number): Promise<void> {
+function touch(path: string, now: () => number): void {
   const seconds = now() / 1000;
-  await Deno.utime(path, seconds, seconds);
+  Deno.utimeSync(path, seconds, seconds);
 }
 
 function lockError(err: unknown): CliError {

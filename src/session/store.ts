@@ -134,17 +134,26 @@ export class FileSessionStore implements SessionStore {
   async update(
     fn: UpdateFn,
   ): Promise<Session | undefined> {
-    if (await this.#statDir() === undefined) {
+    let dirInfo = this.#statDir();
+    if (dirInfo === undefined) {
       // No lock yet, so nothing to keep alive: fn without a session is quick.
       const first = await fn(undefined, { keepAlive() {} });
       if (first === undefined || first === null) return undefined;
       serializeSession(first); // Refuse an invalid session before creating anything.
-      await this.#createDir();
-      return await this.#transact((current, lock) =>
-        current === undefined ? Promise.resolve(first) : fn(current, lock)
+      this.#createDir();
+      dirInfo = this.#statDir();
+      if (dirInfo === undefined) {
+        throw new CliError(
+          `Could not save the session: ${this.dir} disappeared. Try again.`,
+        );
+      }
+      return await this.#transact(
+        dirInfo,
+        (current, lock) =>
+          current === undefined ? Promise.resolve(first) : fn(current, lock),
       );
     }
-    return await this.#transact(fn);
+    return await this.#transact(dirInfo, fn);
   }
 
   /** save(s) = update(() => s) */
@@ -158,36 +167,31 @@ export class FileSessionStore implements SessionStore {
   }
 
   async #transact(
+    dirInfo: Deno.FileInfo,
     fn: UpdateFn,
   ): Promise<Session | undefined> {
-    const dirInfo = await this.#statDir();
-    if (dirInfo === undefined) {
-      throw new CliError(
-        `Could not read the session: ${this.dir} disappeared. Try again.`,
-      );
-    }
     // The mode is checked before the lock file is made in the directory.
     if (!this.#windows) this.#checkMode("dir", dirInfo);
     return await withLock(this.#lockPath, async ({ ownerUid, keepAlive }) => {
       if (!this.#windows) this.#checkOwner("dir", dirInfo, ownerUid);
       // A writer killed before its rename leaves a whole session, tokens and
       // all, in a temporary file: gone on the next run, whatever it does.
-      await this.#removeLeftovers();
-      const current = await this.#read(ownerUid);
+      this.#removeLeftovers();
+      const current = this.#read(ownerUid);
       const next = await fn(current, { keepAlive });
       if (next === undefined) return current;
       if (next === null) {
-        await this.#remove();
+        this.#remove();
         return undefined;
       }
-      return await this.#write(next);
+      return this.#write(next);
     }, this.#lockOptions);
   }
 
-  async #statDir(): Promise<Deno.FileInfo | undefined> {
+  #statDir(): Deno.FileInfo | undefined {
     let info: Deno.FileInfo | undefined;
     try {
-      info = await statIfPresent(this.dir);
+      info = statIfPresent(this.dir);
     } catch (err) {
       throw new CliError(
         `Could not read the session: ${
@@ -204,10 +208,10 @@ export class FileSessionStore implements SessionStore {
     return info;
   }
 
-  async #createDir(): Promise<void> {
+  #createDir(): void {
     try {
       // Mode 0700 applies to missing parents too; umask can only narrow it.
-      await Deno.mkdir(this.dir, { recursive: true, mode: 0o700 });
+      Deno.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     } catch (err) {
       throw new CliError(
         `Could not save the session: ${
@@ -218,10 +222,10 @@ export class FileSessionStore implements SessionStore {
     }
   }
 
-  async #read(ownerUid: number | null): Promise<Session | undefined> {
+  #read(ownerUid: number | null): Session | undefined {
     let text: string;
     try {
-      const info = await lstatIfPresent(this.path);
+      const info = lstatIfPresent(this.path);
       if (info === undefined) return undefined;
       if (info.isSymlink) {
         const fix = this.#windows
@@ -240,7 +244,7 @@ export class FileSessionStore implements SessionStore {
         this.#checkOwner("file", info, ownerUid);
         this.#checkMode("file", info);
       }
-      text = await Deno.readTextFile(this.path);
+      text = Deno.readTextFileSync(this.path);
     } catch (err) {
       if (err instanceof CliError) throw err;
       throw new CliError(
@@ -254,20 +258,20 @@ export class FileSessionStore implements SessionStore {
       return parseSession(text);
     } catch (err) {
       if (!(err instanceof SessionFormatError)) throw err;
-      await this.#moveAside(err.reason);
+      this.#moveAside(err.reason);
       return undefined;
     }
   }
 
   /** Move a corrupt session file aside (never delete it) and tell the user. */
-  async #moveAside(reason: string): Promise<void> {
+  #moveAside(reason: string): void {
     const base = `${this.path}.corrupt-${Math.floor(Date.now() / 1000)}`;
     let target = base;
     try {
-      for (let n = 1; await lstatIfPresent(target) !== undefined; n++) {
+      for (let n = 1; lstatIfPresent(target) !== undefined; n++) {
         target = `${base}-${n}`;
       }
-      await Deno.rename(this.path, target);
+      Deno.renameSync(this.path, target);
     } catch (err) {
       throw new CliError(
         `Session file ${this.path} is unreadable (${reason}) and could not be moved aside: ${
@@ -281,10 +285,10 @@ export class FileSessionStore implements SessionStore {
     );
   }
 
-  async #write(session: Session): Promise<Session> {
+  #write(session: Session): Session {
     const text = serializeSession(session);
     try {
-      await writeFileAtomic(this.path, text);
+      writeFileAtomic(this.path, text);
     } catch (err) {
       throw new CliError(
         `Could not save the session: ${
@@ -296,9 +300,9 @@ export class FileSessionStore implements SessionStore {
     return parseSession(text);
   }
 
-  async #remove(): Promise<void> {
+  #remove(): void {
     try {
-      await removeIfPresent(this.path);
+      removeIfPresent(this.path);
     } catch (err) {
       throw new CliError(
         `Could not delete the session: ${
@@ -314,11 +318,11 @@ export class FileSessionStore implements SessionStore {
    * the lock nobody else is writing, so every one of them is garbage, and
    * holds tokens.
    */
-  async #removeLeftovers(): Promise<void> {
+  #removeLeftovers(): void {
     try {
-      for await (const entry of Deno.readDir(this.dir)) {
+      for (const entry of Deno.readDirSync(this.dir)) {
         if (entry.isFile && TEMP_FILE.test(entry.name)) {
-          await removeIfPresent(joinPath(this.dir, entry.name));
+          removeIfPresent(joinPath(this.dir, entry.name));
         }
       }
     } catch {

@@ -214,11 +214,11 @@ Deno.test("a failed write keeps the old session and removes the temporary file",
     const dir = `${tmp}/pilotcli`;
     const { store } = storeIn(dir);
     await store.save(sample());
-    const rename = Deno.rename;
+    const renameSync = Deno.renameSync;
     let tempFile = "";
-    Deno.rename = (from: string | URL) => {
+    Deno.renameSync = (from: string | URL) => {
       tempFile = String(from);
-      return Promise.reject(new Error("No space left on device (os error 28)"));
+      throw new Error("No space left on device (os error 28)");
     };
     try {
       await assert.rejects(
@@ -234,7 +234,7 @@ Deno.test("a failed write keeps the old session and removes the temporary file",
         },
       );
     } finally {
-      Deno.rename = rename;
+      Deno.renameSync = renameSync;
     }
     assert.match(tempFile, /\/session\.json\.[0-9a-f]{16}\.tmp$/);
     assert.equal(await exists(tempFile), false);
