@@ -5,7 +5,9 @@
  *
  *     npm/package.json        name and version from deno.json, a `pilotcli` bin,
  *                             the library as the package's export
- *     npm/bin/pilotcli.mjs    the whole CLI as one ES module, `#!/usr/bin/env node`
+ *     npm/bin/pilotcli.mjs    the program, `#!/usr/bin/env node`: answers help
+ *                             and version itself, loads lib/cli.mjs for the rest
+ *     npm/lib/cli.mjs         the whole CLI, Deno shim included, as one ES module
  *     npm/lib/mod.mjs         the library API of mod.ts as one ES module
  *     npm/lib/mod.d.ts        its types (scripts/npm_lib.d.ts)
  *     npm/README.md, LICENSE  copied
@@ -13,8 +15,10 @@
  * How: the design names dnt (Deno's npm build tool), but dnt is published on
  * JSR only, and JSR is out of reach here (only the npm registry is), so the
  * package is made with `deno bundle`, which works offline from the npm
- * packages already in the lockfile. The program's entry is
- * `scripts/npm_entry.ts`: it sets `globalThis.Deno` from @deno/shim-deno,
+ * packages already in the lockfile. The program (`scripts/npm_bin.ts`) is
+ * small: help needs neither the CLI nor the shim, whose loading alone costs
+ * Node more than half of its bare start (docs/benchmarks.md). The CLI's entry
+ * is `scripts/npm_entry.ts`: it sets `globalThis.Deno` from @deno/shim-deno,
  * with the fixes of `scripts/npm_shim.ts`, and only then imports the CLI
  * dynamically; the bundler turns dynamic imports (the CLI, each command, the
  * QR module) into lazy initializers inside the one file, so that order holds
@@ -49,6 +53,8 @@
  * @module
  */
 
+import { bundle, importsOf, rootPath } from "./bundle.ts";
+
 /** What {@linkcode buildNpm} made. */
 export interface NpmBuild {
   /** The package directory. */
@@ -57,29 +63,27 @@ export interface NpmBuild {
   name: string;
   /** The package version, from deno.json. */
   version: string;
-  /** The program's bundle's path. */
+  /** The program's path. */
   bin: string;
-  /** The program's bundle's size in bytes. */
-  binBytes: number;
+  /** The CLI's bundle's path. */
+  cli: string;
+  /** The CLI's bundle's size in bytes. */
+  cliBytes: number;
   /** The library's bundle's path. */
   lib: string;
   /** The library's bundle's size in bytes. */
   libBytes: number;
 }
 
-const ROOT = new URL("..", import.meta.url);
-const ENTRY = "scripts/npm_entry.ts";
+const BIN_ENTRY = "scripts/npm_bin.ts";
 const BIN = "bin/pilotcli.mjs";
+const CLI_ENTRY = "scripts/npm_entry.ts";
+const CLI = "lib/cli.mjs";
 const LIB_ENTRY = "scripts/npm_lib_entry.ts";
 const LIB = "lib/mod.mjs";
 const LIB_TYPES_SOURCE = "scripts/npm_lib.d.ts";
 const LIB_TYPES = "lib/mod.d.ts";
 const SHEBANG = "#!/usr/bin/env node";
-
-/** The path of a file of the repository. */
-function rootPath(relative: string): string {
-  return decodeURIComponent(new URL(relative, ROOT).pathname);
-}
 
 interface DenoJson {
   name: string;
@@ -129,11 +133,15 @@ export async function buildNpm(outDir = rootPath("npm")): Promise<NpmBuild> {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   });
   const bin = `${outDir}/${BIN}`;
-  let code = await bundle(ENTRY, bin);
-  if (!code.startsWith("#!")) code = `${SHEBANG}\n${code}`;
-  checkBundle(code, { shebang: true });
-  await Deno.writeTextFile(bin, code);
+  let binCode = await bundle(BIN_ENTRY, bin);
+  if (!binCode.startsWith("#!")) binCode = `${SHEBANG}\n${binCode}`;
+  checkBundle(binCode, { shebang: true, loads: CLI });
+  await Deno.writeTextFile(bin, binCode);
   await Deno.chmod(bin, 0o755);
+
+  const cli = `${outDir}/${CLI}`;
+  const cliCode = await bundle(CLI_ENTRY, cli);
+  checkBundle(cliCode, { shebang: false });
 
   const lib = `${outDir}/${LIB}`;
   const libCode = await bundle(LIB_ENTRY, lib);
@@ -151,61 +159,38 @@ export async function buildNpm(outDir = rootPath("npm")): Promise<NpmBuild> {
     name: deno.name,
     version: deno.version,
     bin,
-    binBytes: new TextEncoder().encode(code).length,
+    cli,
+    cliBytes: new TextEncoder().encode(cliCode).length,
     lib,
     libBytes: new TextEncoder().encode(libCode).length,
   };
 }
 
-/** Bundles `entry` (relative to the repository) into the file `output`; returns its code. */
-async function bundle(entry: string, output: string): Promise<string> {
-  const { success, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "bundle",
-      "--quiet",
-      "--platform=deno",
-      "--format=esm",
-      `--output=${output}`,
-      entry,
-    ],
-    cwd: rootPath("."),
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!success) {
-    throw new Error(
-      `deno bundle ${entry} failed:\n${new TextDecoder().decode(stderr)}`,
-    );
-  }
-  return await Deno.readTextFile(output);
-}
-
 /**
  * A bundle must run on bare Node: every npm package inlined (only `node:`
- * built-ins imported), no import left to resolve at run time; the program's
- * starts with a node shebang.
+ * built-ins imported), no import left to resolve at run time but the
+ * package's own file it `loads`; the program's starts with a node shebang.
  */
 export function checkBundle(
   code: string,
-  { shebang }: { shebang: boolean },
+  { shebang, loads }: { shebang: boolean; loads?: string },
 ): void {
   if (shebang && !code.startsWith(`${SHEBANG}\n`)) {
     throw new Error(`the bundle does not start with "${SHEBANG}"`);
   }
-  const imports = [
-    ...code.matchAll(/^import\s[^;]*?from\s*["']([^"']+)["']/gm),
-    ...code.matchAll(/^import\s*["']([^"']+)["']/gm),
-  ].map((match) => match[1]);
-  const foreign = imports.filter((specifier) => !specifier.startsWith("node:"));
+  if (loads !== undefined && !code.includes(`"../${loads}"`)) {
+    throw new Error(`the bundle does not load ${loads}`);
+  }
+  const imports = importsOf(code);
+  const foreign = imports.static.filter((specifier) =>
+    !specifier.startsWith("node:")
+  );
   if (foreign.length > 0) {
     throw new Error(`the bundle imports more than Node: ${foreign.join(", ")}`);
   }
-  const dynamic = [...code.matchAll(/\bimport\(\s*["'`]([^"'`]+)/g)];
-  if (dynamic.length > 0) {
+  if (imports.dynamic.length > 0) {
     throw new Error(
-      `the bundle still imports at run time: ${
-        dynamic.map((m) => m[1]).join(", ")
-      }`,
+      `the bundle still imports at run time: ${imports.dynamic.join(", ")}`,
     );
   }
 }
@@ -213,8 +198,8 @@ export function checkBundle(
 if (import.meta.main) {
   const build = await buildNpm(Deno.args[0]);
   console.log(
-    `${build.name}@${build.version} written to ${build.dir}: ${BIN} is ${
-      (build.binBytes / 1024).toFixed(1)
+    `${build.name}@${build.version} written to ${build.dir}: ${CLI} is ${
+      (build.cliBytes / 1024).toFixed(1)
     } KiB, ${LIB} ${
       (build.libBytes / 1024).toFixed(1)
     } KiB. Next: npm pack ${build.dir}`,

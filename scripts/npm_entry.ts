@@ -1,8 +1,8 @@
-#!/usr/bin/env node
 /**
- * The Node.js entry of the npm package's program, bundled by
- * `scripts/build_npm.ts` into `npm/bin/pilotcli.mjs`. It is not part of the
- * Deno program.
+ * The CLI of the npm package, bundled by `scripts/build_npm.ts` into
+ * `npm/lib/cli.mjs`, which the program `npm/bin/pilotcli.mjs`
+ * (`scripts/npm_bin.ts`) loads for everything but help. It is not part of
+ * the Deno program.
  *
  * Order matters: `globalThis.Deno` is set from `@deno/shim-deno`, with the
  * fixes of `scripts/npm_shim.ts`, first, and only then is the CLI imported,
@@ -13,7 +13,6 @@
  * @module
  */
 
-import process from "node:process";
 import { installDenoShim } from "./npm_shim.ts";
 
 /**

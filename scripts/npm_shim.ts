@@ -39,9 +39,9 @@
  * @module
  */
 
-import fs from "node:fs";
 import os from "node:os";
 import { Deno as shim } from "@deno/shim-deno";
+import { writeSyncRetrying } from "./npm_stdio.ts";
 
 type Namespace = Record<string, unknown>;
 type ErrorClass = new (message?: string, options?: ErrorOptions) => Error;
@@ -234,56 +234,27 @@ function denoNamespace(): Namespace {
 
   // Operations on an open file: Deno's errors there name no path.
   const proto = (shim.FsFile as unknown as { prototype: Namespace }).prototype;
-  for (
-    const name of [
-      "write",
-      "read",
-      "stat",
-      "truncate",
-      "syncData",
-      "writeSync",
-      "readSync",
-      "statSync",
-      "syncDataSync",
-    ]
-  ) {
+  for (const name of ["writeSync", "statSync", "syncDataSync"]) {
     const method = proto[name] as AnyFunction;
-    proto[name] = name.endsWith("Sync")
-      ? function (this: unknown, ...args: unknown[]) {
-        try {
-          return method.apply(this, args);
-        } catch (err) {
-          throw denoError(err);
-        }
+    proto[name] = function (this: unknown, ...args: unknown[]) {
+      try {
+        return method.apply(this, args);
+      } catch (err) {
+        throw denoError(err);
       }
-      : async function (this: unknown, ...args: unknown[]) {
-        try {
-          return await method.apply(this, args);
-        } catch (err) {
-          throw denoError(err);
-        }
-      };
+    };
   }
 
   for (const [name, fd] of [["stdout", 1], ["stderr", 2]] as const) {
-    (shim[name] as unknown as Namespace).writeSync = (data: Uint8Array) =>
-      writeSyncRetrying(fd, data);
+    (shim[name] as unknown as Namespace).writeSync = (data: Uint8Array) => {
+      try {
+        return writeSyncRetrying(fd, data);
+      } catch (err) {
+        throw denoError(err);
+      }
+    };
   }
   return deno;
-}
-
-const pause = new Int32Array(new SharedArrayBuffer(4));
-
-/** `fs.writeSync`, waiting out EAGAIN on a non-blocking descriptor. */
-function writeSyncRetrying(fd: number, data: Uint8Array): number {
-  for (let waitMs = 1;; waitMs = Math.min(waitMs * 2, 50)) {
-    try {
-      return fs.writeSync(fd, data);
-    } catch (err) {
-      if ((err as { code?: unknown }).code !== "EAGAIN") throw denoError(err);
-      Atomics.wait(pause, 0, 0, waitMs);
-    }
-  }
 }
 
 /** AbortSignal.any for Node 20.0 to 20.2. */

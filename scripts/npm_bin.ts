@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+/**
+ * The program of the npm package, bundled by `scripts/build_npm.ts` into
+ * `npm/bin/pilotcli.mjs`. It is not part of the Deno program.
+ *
+ * `--help`, `--version` and a bare group are answered here, from the command
+ * spec alone. Everything else loads `lib/cli.mjs` (`scripts/npm_entry.ts`:
+ * the Deno shim, then the CLI). Loading the shim costs Node about 15 ms,
+ * more than half a bare start of Node (measured: it imports net, tls, dns,
+ * child_process and more at load), and help needs none of it.
+ *
+ * @module
+ */
+
+import { quickAnswer } from "../src/cli/help.ts";
+import { writeSyncRetrying } from "./npm_stdio.ts";
+
+const answer = quickAnswer(process.argv.slice(2));
+if (answer === undefined) {
+  // A computed specifier, so that the bundler leaves the import to run time.
+  await import(new URL("../lib/cli.mjs", import.meta.url).href);
+} else {
+  const data = new TextEncoder().encode(answer);
+  for (let written = 0; written < data.length;) {
+    written += writeSyncRetrying(1, data.subarray(written));
+  }
+}
