@@ -17,7 +17,9 @@ import {
 } from "@stricli/core";
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from "../errors.ts";
 import { redact } from "../redact.ts";
+import { COMMANDS } from "./commands.ts";
 import type { Context } from "./context.ts";
+import { formatFailure } from "./failure.ts";
 import { renderHelp, versionLine } from "./help.ts";
 import {
   CLI_NAME,
@@ -53,7 +55,7 @@ export interface StatusFlags {
 }
 
 const login = buildCommand<LoginFlags, [], Context>({
-  loader: async () => (await import("./login.ts")).loginCommand,
+  loader: COMMANDS["user login"],
   parameters: {
     flags: {
       apiKey: { ...LOGIN.flags.apiKey, parse: String, optional: true },
@@ -64,7 +66,7 @@ const login = buildCommand<LoginFlags, [], Context>({
 });
 
 const logout = buildCommand<LogoutFlags, [], Context>({
-  loader: async () => (await import("./logout.ts")).logoutCommand,
+  loader: COMMANDS["user logout"],
   parameters: {
     flags: {
       yes: { ...LOGOUT.flags.yes, optional: true, withNegated: false },
@@ -75,7 +77,7 @@ const logout = buildCommand<LogoutFlags, [], Context>({
 });
 
 const status = buildCommand<StatusFlags, [], Context>({
-  loader: async () => (await import("./status.ts")).statusCommand,
+  loader: COMMANDS["user status"],
   parameters: {
     flags: {
       json: { ...STATUS.flags.json, optional: true, withNegated: false },
@@ -85,7 +87,7 @@ const status = buildCommand<StatusFlags, [], Context>({
 });
 
 const token = buildCommand<Record<never, never>, [], Context>({
-  loader: async () => (await import("./token.ts")).tokenCommand,
+  loader: COMMANDS["user token"],
   parameters: {},
   docs: { brief: TOKEN.brief },
 });
@@ -186,31 +188,6 @@ export function buildApp(
     },
     integrations,
   );
-}
-
-/**
- * The line shown for a failure; with PILOT_DEBUG=1 also its causes and
- * stack traces, redacted. Errors that are no CliError are bugs or surprises:
- * they get a generic line.
- */
-export function formatFailure(error: unknown, debug: boolean): string {
-  const line = error instanceof CliError
-    ? error.message
-    : `pilotcli failed unexpectedly: ${
-      error instanceof Error ? error.message : String(error)
-    }. Run again with PILOT_DEBUG=1 for details.`;
-  if (!debug) return redact(line);
-  const details: string[] = [];
-  for (
-    let cause: unknown = error;
-    cause !== undefined;
-    cause = cause instanceof Error ? cause.cause : undefined
-  ) {
-    details.push(
-      cause instanceof Error ? cause.stack ?? String(cause) : String(cause),
-    );
-  }
-  return redact([line, ...details].join("\ncaused by: "));
 }
 
 /** Maps Stricli's own negative exit codes for bad input to the usage code 2. */

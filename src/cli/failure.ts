@@ -1,11 +1,12 @@
 /**
- * Turns what can go wrong while talking to the identity server into the one
- * line a person reads: what failed, why, and what to do next.
+ * Turns what can go wrong into the one line a person reads: what failed,
+ * why, and what to do next.
  *
  * @module
  */
 
 import { CliError } from "../errors.ts";
+import { redact } from "../redact.ts";
 
 // Told apart by name, not instanceof, so that this module does not load the
 // network code on paths that never touch the network.
@@ -36,4 +37,29 @@ export function asCliError(error: unknown, action: string): unknown {
     );
   }
   return error;
+}
+
+/**
+ * The line shown for a failure; with PILOT_DEBUG=1 also its causes and
+ * stack traces, redacted. Errors that are no CliError are bugs or surprises:
+ * they get a generic line.
+ */
+export function formatFailure(error: unknown, debug: boolean): string {
+  const line = error instanceof CliError
+    ? error.message
+    : `pilotcli failed unexpectedly: ${
+      error instanceof Error ? error.message : String(error)
+    }. Run again with PILOT_DEBUG=1 for details.`;
+  if (!debug) return redact(line);
+  const details: string[] = [];
+  for (
+    let cause: unknown = error;
+    cause !== undefined;
+    cause = cause instanceof Error ? cause.cause : undefined
+  ) {
+    details.push(
+      cause instanceof Error ? cause.stack ?? String(cause) : String(cause),
+    );
+  }
+  return redact([line, ...details].join("\ncaused by: "));
 }

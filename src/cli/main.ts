@@ -6,10 +6,13 @@
  */
 
 import { isDebug } from "../config.ts";
-import { CliError, EXIT_INTERRUPTED } from "../errors.ts";
+import { CliError, EXIT_FAILURE, EXIT_INTERRUPTED } from "../errors.ts";
+import { COMMANDS, isRoute, type Route } from "./commands.ts";
 import type { Context } from "./context.ts";
 import { denoContext } from "./deno_context.ts";
+import { formatFailure } from "./failure.ts";
 import { quickAnswer } from "./help.ts";
+import { resolve } from "./spec.ts";
 
 /** Runs pilotcli with `args` and returns the exit code. */
 export async function main(
@@ -22,22 +25,57 @@ export async function main(
     makeContext(new AbortController().signal).stdout.write(answer);
     return 0;
   }
-  const [{ run }, { buildApp, exitCodeOf }] = await Promise.all([
-    import("@stricli/core"),
-    import("./app.ts"),
-  ]);
+  const route = bareCommand(args);
   const controller = new AbortController();
   const interrupt = () =>
     controller.abort(new CliError("", { exitCode: EXIT_INTERRUPTED }));
   Deno.addSignalListener("SIGINT", interrupt);
   const context = makeContext(controller.signal);
   try {
-    const process = { ...context.process, exitCode: undefined as unknown };
-    const app = buildApp(args, isDebug(context.env));
-    await run(app, args, { ...context, process } as Context);
-    return exitCodeOf(process.exitCode as number | undefined);
+    return route === undefined
+      ? await parseAndRun(args, context)
+      : await runCommand(route, context);
   } finally {
     Deno.removeSignalListener("SIGINT", interrupt);
     context.stdin.release();
   }
+}
+
+/**
+ * The route of `args` when they name a command and give nothing else: with
+ * no flags there is nothing to parse, and loading and building the parser
+ * (Stricli) would cost about 2 ms, a third of what `user status` does
+ * (docs/benchmarks.md).
+ */
+function bareCommand(args: readonly string[]): Route | undefined {
+  const { prefix, rest } = resolve(args);
+  const route = prefix.slice(1).join(" ");
+  return rest.length === 0 && isRoute(route) ? route : undefined;
+}
+
+/** Runs the command of `route` with no flags, as the parser would. */
+async function runCommand(route: Route, context: Context): Promise<number> {
+  try {
+    const command = await COMMANDS[route]();
+    await command.call(context, {});
+    return 0;
+  } catch (error) {
+    context.stderr.write(`${formatFailure(error, isDebug(context.env))}\n`);
+    return error instanceof CliError ? error.exitCode : EXIT_FAILURE;
+  }
+}
+
+/** Parses `args` with the command tree and runs what they name. */
+async function parseAndRun(
+  args: readonly string[],
+  context: Context,
+): Promise<number> {
+  const [{ run }, { buildApp, exitCodeOf }] = await Promise.all([
+    import("@stricli/core"),
+    import("./app.ts"),
+  ]);
+  const process = { ...context.process, exitCode: undefined as unknown };
+  const app = buildApp(args, isDebug(context.env));
+  await run(app, args, { ...context, process } as Context);
+  return exitCodeOf(process.exitCode as number | undefined);
 }

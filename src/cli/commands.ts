@@ -1,0 +1,23 @@
+/**
+ * Where each command's run function lives, loaded only when it runs. The
+ * parser (app.ts) loads them from here, and so does `main` for a command
+ * given without flags, which needs no parser.
+ *
+ * @module
+ */
+
+/** The loaders of the commands, by their route. */
+export const COMMANDS = {
+  "user login": async () => (await import("./login.ts")).loginCommand,
+  "user logout": async () => (await import("./logout.ts")).logoutCommand,
+  "user status": async () => (await import("./status.ts")).statusCommand,
+  "user token": async () => (await import("./token.ts")).tokenCommand,
+} as const;
+
+/** A command's route, such as "user status". */
+export type Route = keyof typeof COMMANDS;
+
+/** Whether `route` is the route of a command. */
+export function isRoute(route: string): route is Route {
+  return Object.hasOwn(COMMANDS, route);
+}

@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import { FileSessionStore } from "../session/store.ts";
+import { AUTH_URL_MISSING, SESSION_INVALID } from "../ui/messages.ts";
+import { LineReader, type TextWriter } from "../ui/io.ts";
+import type { Context } from "./context.ts";
+import { systemClock } from "./deno_context.ts";
+import { main } from "./main.ts";
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs main with a Context on `env`, capturing what it writes. */
+async function run(
+  args: string[],
+  env: Record<string, string>,
+  openStore: Context["openStore"],
+): Promise<Run> {
+  let stdout = "";
+  let stderr = "";
+  const out: TextWriter = { write: (text) => void (stdout += text) };
+  const err: TextWriter = { write: (text) => void (stderr += text) };
+  const code = await main(args, (signal) => ({
+    process: { stdout: out, stderr: err },
+    stdout: out,
+    stderr: err,
+    stdin: new LineReader(() => new Blob([]).stream()),
+    env: { get: (name) => env[name] },
+    os: "linux",
+    fetch: () => Promise.reject(new Error("no network in this test")),
+    clock: systemClock,
+    signal,
+    openStore,
+  }));
+  return { code, stdout, stderr };
+}
+
+// A command given bare runs without the parser; with a flag, through it.
+// Whatever the path, a failure must read and exit the same.
+const PAIRS = [
+  [["user", "status"], ["user", "status", "--json"]],
+  [["user", "logout"], ["user", "logout", "-y"]],
+];
+
+Deno.test("main: a command fails alike with and without flags", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const store = () => Promise.resolve(new FileSessionStore(dir));
+    const broken = () => Promise.reject(new Error("disk on fire"));
+    const cases: [Record<string, string>, Context["openStore"], Run][] = [
+      [{}, store, { code: 1, stdout: "", stderr: `${AUTH_URL_MISSING}\n` }],
+      [
+        {
+          PILOT_AUTH_URL: "http://127.0.0.1:9/realms/x",
+          PILOT_CONFIG_DIR: dir,
+        },
+        store,
+        { code: 1, stdout: "", stderr: `${SESSION_INVALID}\n` },
+      ],
+      [
+        {
+          PILOT_AUTH_URL: "http://127.0.0.1:9/realms/x",
+          PILOT_CONFIG_DIR: dir,
+        },
+        broken,
+        {
+          code: 1,
+          stdout: "",
+          stderr:
+            "pilotcli failed unexpectedly: disk on fire. Run again with PILOT_DEBUG=1 for details.\n",
+        },
+      ],
+    ];
+    for (const [env, openStore, expected] of cases) {
+      for (const [bare, flagged] of PAIRS) {
+        assert.deepEqual(
+          await run(bare, env, openStore),
+          expected,
+          bare.join(" "),
+        );
+        assert.deepEqual(
+          await run(flagged, env, openStore),
+          expected,
+          flagged.join(" "),
+        );
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("main: PILOT_DEBUG=1 adds the causes on both paths", async () => {
+  const env = {
+    PILOT_AUTH_URL: "http://127.0.0.1:9/realms/x",
+    PILOT_CONFIG_DIR: "/nonexistent",
+    PILOT_DEBUG: "1",
+  };
+  const broken = () => Promise.reject(new Error("disk on fire"));
+  for (const args of [["user", "token"], ["user", "status", "--json"]]) {
+    const { code, stderr } = await run(args, env, broken);
+    assert.equal(code, 1);
+    assert.match(
+      stderr,
+      /^pilotcli failed unexpectedly: disk on fire\. .*\ncaused by: Error: disk on fire\n {4}at /,
+    );
+  }
+});
