@@ -23,6 +23,7 @@ import { approveOverHttp } from "../tests/idp/person_http.ts";
 import { type Idp, startIdp } from "../tests/idp/server.ts";
 import { CliProcess, permissionFlags, runCli } from "../tests/e2e/cli.ts";
 import { buildDeno } from "./build_deno.ts";
+import { bundle } from "./bundle.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const REPS = Number(Deno.env.get("BENCH_REPS") ?? 31);
@@ -85,6 +86,24 @@ async function installNpmBuild(tmp: string) {
     tarballBytes: (await Deno.stat(tarball)).size,
     installedBytes: Number(du.split(/\s/)[0]) * 1024,
   };
+}
+
+/**
+ * A Node module that installs the npm build's Deno namespace
+ * (scripts/npm_shim.ts) and does nothing else: the floor under the npm
+ * build's start-up.
+ */
+async function bundleShimAlone(tmp: string): Promise<string> {
+  const entry = `${tmp}/shim_alone.ts`;
+  await Deno.writeTextFile(
+    entry,
+    `import { installDenoShim } from ${
+      JSON.stringify(`${ROOT}scripts/npm_shim.ts`)
+    };\ninstallDenoShim({ replace: true });\n`,
+  );
+  const output = `${tmp}/shim_alone.mjs`;
+  await bundle(entry, output);
+  return output;
 }
 
 async function startupRows(idp: Idp, configDir: string, tmp: string) {
@@ -171,6 +190,13 @@ async function startupRows(idp: Idp, configDir: string, tmp: string) {
         env,
         baseline: "node bare",
         target: 1.4,
+      },
+      {
+        name: "node: the Deno shim alone, no CLI",
+        cmd: "node",
+        args: [await bundleShimAlone(tmp)],
+        env,
+        baseline: "node bare",
       },
     );
   }
