@@ -51,15 +51,24 @@ export function installNodePackage(): Promise<NodeInstall> {
   return nodeInstall;
 }
 
-async function buildPackInstall(): Promise<NodeInstall> {
-  const root = await Deno.makeTempDir({ prefix: "pilotcli-npm-" });
+/**
+ * A temporary directory that lasts as long as the test process, for what is
+ * built once and shared by its tests.
+ */
+export async function processTempDir(prefix: string): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix });
   globalThis.addEventListener("unload", () => {
     try {
-      Deno.removeSync(root, { recursive: true });
+      Deno.removeSync(dir, { recursive: true });
     } catch {
       // Best effort: it is a temporary directory.
     }
   });
+  return dir;
+}
+
+async function buildPackInstall(): Promise<NodeInstall> {
+  const root = await processTempDir("pilotcli-npm-");
   const { buildNpm } = await import("../../scripts/build_npm.ts");
   const build = await buildNpm(`${root}/package`);
   const packed = await npm([

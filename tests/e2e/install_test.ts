@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import { approveOverHttp } from "../idp/person_http.ts";
 import { LOGOUT_DONE, WELCOME } from "../../src/ui/messages.ts";
-import { permissionFlags } from "./cli.ts";
+import { permissionFlags, processTempDir } from "./cli.ts";
 import { USER, withWorld } from "./harness.ts";
 import { buildDeno } from "../../scripts/build_deno.ts";
 
@@ -18,14 +18,7 @@ let built: Promise<string> | undefined;
 /** Builds the program once per test process, as `deno task build` does. */
 function program(): Promise<string> {
   built ??= (async () => {
-    const dir = await Deno.makeTempDir({ prefix: "pilotcli-dist-" });
-    globalThis.addEventListener("unload", () => {
-      try {
-        Deno.removeSync(dir, { recursive: true });
-      } catch {
-        // Best effort: it is a temporary directory.
-      }
-    });
+    const dir = await processTempDir("pilotcli-dist-");
     return (await buildDeno(`${dir}/pilotcli.js`)).path;
   })();
   return built;

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { parseSession } from "../../src/session/session.ts";
 import { API_KEY_INVALID, SESSION_INVALID } from "../../src/ui/messages.ts";
-import { installNodePackageInto } from "./cli.ts";
+import { installNodePackageInto, processTempDir } from "./cli.ts";
 import { API_KEY, exists, modeOf, USER, withWorld } from "./harness.ts";
 
 const PACKAGE = "@pilot/pilotcli";
@@ -18,14 +18,7 @@ let project: Promise<string> | undefined;
 /** A Node project with the package installed, once per test process. */
 function nodeProject(): Promise<string> {
   project ??= (async () => {
-    const dir = await Deno.makeTempDir({ prefix: "pilotcli-node-project-" });
-    globalThis.addEventListener("unload", () => {
-      try {
-        Deno.removeSync(dir, { recursive: true });
-      } catch {
-        // Best effort: it is a temporary directory.
-      }
-    });
+    const dir = await processTempDir("pilotcli-node-project-");
     await installNodePackageInto(dir);
     return dir;
   })();
