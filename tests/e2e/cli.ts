@@ -1,9 +1,12 @@
 /**
- * Runs pilotcli as a user does, on either runtime:
+ * Runs pilotcli as a user does, in one of three ways:
  *
- * - "deno": a subprocess of `deno run` with the narrow permissions it ships
- *   with (the auth host only, its own env variables, its config dir), never
- *   -A;
+ * - "deno": a subprocess of `deno run` of mod.ts, from source, with the
+ *   narrow permissions it ships with (the auth host only, its own env
+ *   variables, its config dir), never -A;
+ * - "bundle": the same, of the program Deno users install, `dist/pilotcli.js`
+ *   as `deno task build` makes it (built once per test process), with
+ *   `--no-config`;
  * - "node": `node pilotcli` from the npm package, built by
  *   `scripts/build_npm.ts`, packed with `npm pack` and installed with
  *   `npm install -g` into a temporary prefix, once per test process, as
@@ -20,11 +23,23 @@ import { ENV_VARS } from "../../src/config.ts";
 
 const MOD = new URL("../../mod.ts", import.meta.url).pathname;
 
-/** The runtimes pilotcli ships for. */
-export type Runtime = "deno" | "node";
+/** The ways pilotcli runs: from source and bundled on Deno, and on Node. */
+export type Runtime = "deno" | "bundle" | "node";
 
-/** Every runtime, Deno first. */
-export const RUNTIMES: readonly Runtime[] = ["deno", "node"];
+/** Every way, Deno from source first. */
+export const RUNTIMES: readonly Runtime[] = ["deno", "bundle", "node"];
+
+let denoBundle: Promise<string> | undefined;
+
+/** Builds the Deno program once per test process; returns its path. */
+export function buildDenoBundle(): Promise<string> {
+  denoBundle ??= (async () => {
+    const { buildDeno } = await import("../../scripts/build_deno.ts");
+    const dir = await processTempDir("pilotcli-dist-");
+    return (await buildDeno(`${dir}/pilotcli.js`)).path;
+  })();
+  return denoBundle;
+}
 
 /** The npm package as a user installed it. */
 export interface NodeInstall {
@@ -174,7 +189,7 @@ export interface CliOptions {
   env?: Record<string, string>;
   /** Text for standard input; closed right away when absent. */
   stdin?: string;
-  /** Extra deno flags placed before mod.ts (runtime "deno" only). */
+  /** Extra deno flags placed before the program (not on Node). */
   denoFlags?: string[];
   /** A umask to run under, e.g. "000". */
   umask?: string;
@@ -233,28 +248,35 @@ export class CliProcess {
   #waiters: Array<() => void> = [];
 
   /**
-   * Starts `pilotcli args...` as a subprocess. On Deno it starts at once; on
-   * Node once the npm package is installed (see installNodePackage).
+   * Starts `pilotcli args...` as a subprocess. From source it starts at once;
+   * bundled or on Node once the program is built (see buildDenoBundle) or
+   * the npm package installed (see installNodePackage).
    */
   constructor(args: string[], options: CliOptions) {
-    if ((options.runtime ?? "deno") === "deno") {
-      this.#child = this.#spawn([
-        Deno.execPath(),
-        "run",
-        "--quiet",
-        ...permissionFlags(options.authUrl, options.configDir),
-        ...(options.denoFlags ?? []),
-        MOD,
-        ...args,
-      ], options);
+    const runtime = options.runtime ?? "deno";
+    const deno = (program: string, ...flags: string[]) => [
+      Deno.execPath(),
+      "run",
+      "--quiet",
+      ...flags,
+      ...permissionFlags(options.authUrl, options.configDir),
+      ...(options.denoFlags ?? []),
+      program,
+      ...args,
+    ];
+    if (runtime === "deno") {
+      this.#child = this.#spawn(deno(MOD), options);
       this.#done = this.#collect(this.#child, options);
       return;
     }
-    if (options.denoFlags?.length) {
-      throw new Error("denoFlags are for the deno runtime only");
+    if (runtime === "node" && options.denoFlags?.length) {
+      throw new Error("denoFlags are for Deno only");
     }
-    this.#done = installNodePackage().then(({ bin }) => {
-      this.#child = this.#spawn(["node", bin, ...args], options);
+    const command = runtime === "bundle"
+      ? buildDenoBundle().then((bundle) => deno(bundle, "--no-config"))
+      : installNodePackage().then(({ bin }) => ["node", bin, ...args]);
+    this.#done = command.then((argv) => {
+      this.#child = this.#spawn(argv, options);
       for (const signal of this.#pendingSignals.splice(0)) {
         this.#child.kill(signal);
       }

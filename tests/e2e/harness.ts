@@ -7,6 +7,7 @@
 
 import { type Idp, type IdpOptions, startIdp } from "../idp/server.ts";
 import {
+  buildDenoBundle,
   CliProcess,
   type CliResult,
   installNodePackage,
@@ -52,8 +53,9 @@ export async function withWorld(
   { runtime = "deno", ...options }: WorldOptions,
   fn: (world: World) => Promise<void>,
 ): Promise<void> {
-  // Installed before the server starts, so a test's timing starts with it.
+  // Built before the server starts, so a test's timing starts with it.
   if (runtime === "node") await installNodePackage();
+  if (runtime === "bundle") await buildDenoBundle();
   const idp = await startIdp({
     users: { [USER.username]: USER.password },
     apiKeys: { [API_KEY]: USER.username },

@@ -9,20 +9,8 @@ import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import { approveOverHttp } from "../idp/person_http.ts";
 import { LOGOUT_DONE, WELCOME } from "../../src/ui/messages.ts";
-import { permissionFlags, processTempDir } from "./cli.ts";
+import { buildDenoBundle, permissionFlags } from "./cli.ts";
 import { USER, withWorld } from "./harness.ts";
-import { buildDeno } from "../../scripts/build_deno.ts";
-
-let built: Promise<string> | undefined;
-
-/** Builds the program once per test process, as `deno task build` does. */
-function program(): Promise<string> {
-  built ??= (async () => {
-    const dir = await processTempDir("pilotcli-dist-");
-    return (await buildDeno(`${dir}/pilotcli.js`)).path;
-  })();
-  return built;
-}
 
 /** Installs pilotcli into `root` with `flags`; returns the program's path. */
 async function install(root: string, flags: string[]): Promise<string> {
@@ -37,7 +25,7 @@ async function install(root: string, flags: string[]): Promise<string> {
       "pilotcli",
       "--no-config",
       ...flags,
-      await program(),
+      await buildDenoBundle(),
     ],
   }).output();
   assert.equal(code, 0, new TextDecoder().decode(stderr));

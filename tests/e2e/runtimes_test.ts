@@ -1,8 +1,9 @@
 /**
- * One table of end-to-end cases, each run on Deno (`deno run` with the
- * narrow permissions) and on Node (the npm package, packed and installed as
- * a user installs it). Every case holds both runtimes to the same exact
- * texts, exit codes and file modes.
+ * One table of end-to-end cases, each run on Deno from source and as the
+ * bundled program Deno users install (`deno run` with the narrow
+ * permissions), and on Node (the npm package, packed and installed as a
+ * user installs it). Every case holds all three to the same exact texts,
+ * exit codes and file modes.
  */
 
 import assert from "node:assert/strict";
@@ -410,16 +411,22 @@ const FIXED: string[][] = [
   ["user", "status"],
 ];
 
-Deno.test("help, version and errors are byte for byte the same on both runtimes", async () => {
+Deno.test("help, version and errors are byte for byte the same on every runtime", async () => {
   const options = {
     authUrl: "http://127.0.0.1:9/realms/pilot",
     configDir: "/nonexistent/pilotcli",
   };
   for (const args of FIXED) {
-    const [deno, node] = await Promise.all(
+    const [source, ...others] = await Promise.all(
       RUNTIMES.map((runtime) => runCli(args, { ...options, runtime })),
     );
-    assert.deepEqual(outcome(node), outcome(deno), args.join(" "));
+    for (const [i, other] of others.entries()) {
+      assert.deepEqual(
+        outcome(other),
+        outcome(source),
+        `${args.join(" ")} [${RUNTIMES[i + 1]}]`,
+      );
+    }
   }
   const version = await runCli(["--version"], {
     ...options,
