@@ -21,8 +21,12 @@
 
 import { approveOverHttp } from "../tests/idp/person_http.ts";
 import { type Idp, startIdp } from "../tests/idp/server.ts";
-import { CliProcess, permissionFlags, runCli } from "../tests/e2e/cli.ts";
-import { buildDeno } from "./build_deno.ts";
+import {
+  buildDenoBundle,
+  CliProcess,
+  permissionFlags,
+  runCli,
+} from "../tests/e2e/cli.ts";
 import { bundle } from "./bundle.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -120,19 +124,14 @@ async function startupRows(idp: Idp, configDir: string, tmp: string) {
   // The program as the README installs it, built afresh: Deno keeps the V8
   // code cache that the first run of a file makes, so the first run is what
   // a user's is, a login, and not one of the measured commands.
-  const { path: program } = await buildDeno(`${tmp}/pilotcli.js`);
-  const firstRun = await new Deno.Command(deno, {
-    args: [...run, "--no-config", program, "user", "login", "--api-key", "-"],
-    env,
-    clearEnv: true,
-    stdin: "piped",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  const writer = firstRun.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(`${API_KEY}\n`));
-  await writer.close();
-  if (!(await firstRun.status).success) throw new Error("bench login failed");
+  const program = await buildDenoBundle();
+  const login = await runCli(["user", "login", "--api-key", "-"], {
+    authUrl: idp.issuer,
+    configDir,
+    stdin: API_KEY,
+    runtime: "bundle",
+  });
+  if (login.code !== 0) throw new Error(login.stderr);
   const cases: StartupCase[] = [
     {
       name: "deno bare",
