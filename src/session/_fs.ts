@@ -147,11 +147,19 @@ export function joinPath(dir: string, name: string): string {
   return /[\\/]$/.test(dir) ? dir + name : dir + separator + name;
 }
 
-function randomHex(bytes: number): string {
-  return Array.from(
-    crypto.getRandomValues(new Uint8Array(bytes)),
-    (byte) => byte.toString(16).padStart(2, "0"),
-  ).join("");
+/**
+ * `bytes` random bytes in hex, for what must not collide between processes:
+ * temporary file names (the files are created exclusively, in the owner-only
+ * config dir) and lock stamps. Neither is a secret, so Math.random (seeded
+ * from the OS in each process) does; WebCrypto would cost Node about 1.6 ms
+ * to load on every run (docs/benchmarks.md).
+ */
+export function randomHex(bytes: number): string {
+  let hex = "";
+  for (let i = 0; i < bytes; i++) {
+    hex += Math.floor(Math.random() * 256).toString(16).padStart(2, "0");
+  }
+  return hex;
 }
 
 function errorCode(err: unknown): unknown {

@@ -17,6 +17,7 @@ import {
   errorDetail,
   isNotFound,
   lstatIfPresent,
+  randomHex,
   removeIfPresent,
   writeAll,
 } from "./_fs.ts";
@@ -178,11 +179,7 @@ async function acquire(lockPath: string, settings: Settings): Promise<Held> {
  * learn our uid from its owner, and set its mtime with our clock.
  */
 function claim(lockPath: string, file: Deno.FsFile, now: () => number): Held {
-  const nonce = Array.from(
-    crypto.getRandomValues(new Uint8Array(16)),
-    (byte) => byte.toString(16).padStart(2, "0"),
-  ).join("");
-  const stamp = `pilotcli pid ${Deno.pid} ${nonce}\n`;
+  const stamp = `pilotcli pid ${Deno.pid} ${randomHex(16)}\n`;
   try {
     let info: Deno.FileInfo;
     try {
