@@ -1,5 +1,5 @@
 /**
- * `deno task build:npm`: writes the npm package of pilotcli, for Node.js 20
+ * `deno task build:npm`: writes the npm package of pilotcli, for Node.js 20.16
  * and later, to `npm/` (run directly, to the directory given as its first
  * argument).
  *
@@ -16,8 +16,7 @@
  * JSR only, and JSR is out of reach here (only the npm registry is), so the
  * package is made with `deno bundle`, which works offline from the npm
  * packages already in the lockfile. The program (`scripts/npm_bin.ts`) is
- * small: help needs neither the CLI nor the shim, whose loading alone costs
- * Node more than half of its bare start (docs/benchmarks.md). The CLI's entry
+ * small: help needs neither the CLI nor the shim. The CLI's entry
  * is `scripts/npm_entry.ts`: it sets `globalThis.Deno` from @deno/shim-deno,
  * with the fixes of `scripts/npm_shim.ts`, and only then imports the CLI
  * dynamically; the bundler turns dynamic imports (the CLI, each command, the
@@ -31,6 +30,11 @@
  * against 68 kB for the program alone. Shared chunks (`deno bundle
  * --code-splitting`) would save that, but leave imports to resolve at run
  * time, which checkBundle refuses.
+ *
+ * Each bundle then looks up Node's built-ins with `process.getBuiltinModule`
+ * instead of importing them (scripts/node_builtins.ts): importing a built-in
+ * runs all its lazy getters, and with the shim's imports that cost Node 0.4x
+ * of its bare start. Hence Node.js 20.16, the first 20.x to have it.
  *
  * Why bundled files and no dependencies: @stricli/core, qrcode-generator
  * and @deno/shim-deno (with `which`, `isexe` and @deno/shim-deno-test, which
@@ -54,6 +58,7 @@
  */
 
 import { bundle, importsOf, rootPath } from "./bundle.ts";
+import { checkLazyImports, requireBuiltinsOnDemand } from "./node_builtins.ts";
 
 /** What {@linkcode buildNpm} made. */
 export interface NpmBuild {
@@ -84,6 +89,12 @@ const LIB = "lib/mod.mjs";
 const LIB_TYPES_SOURCE = "scripts/npm_lib.d.ts";
 const LIB_TYPES = "lib/mod.d.ts";
 const SHEBANG = "#!/usr/bin/env node";
+/**
+ * Built-ins that only Deno shim calls pilotcli never makes need (sockets,
+ * TLS, DNS, subprocesses), or that load those (tty loads net), or that only
+ * a prompt needs (stream): looked up on first use, not at start.
+ */
+const LAZY_BUILTINS = ["net", "tls", "dns", "child_process", "tty", "stream"];
 
 interface DenoJson {
   name: string;
@@ -110,7 +121,7 @@ export function packageJson(deno: DenoJson): Record<string, unknown> {
     types: LIB_TYPES,
     exports: { ".": { types: `./${LIB_TYPES}`, import: `./${LIB}` } },
     files: ["bin/", "lib/"],
-    engines: { node: ">=20" },
+    engines: { node: ">=20.16" },
   };
 }
 
@@ -133,18 +144,16 @@ export async function buildNpm(outDir = rootPath("npm")): Promise<NpmBuild> {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   });
   const bin = `${outDir}/${BIN}`;
-  let binCode = await bundle(BIN_ENTRY, bin);
-  if (!binCode.startsWith("#!")) binCode = `${SHEBANG}\n${binCode}`;
+  const binCode = await nodeBundle(BIN_ENTRY, bin, { program: true });
   checkBundle(binCode, { shebang: true, loads: CLI });
-  await Deno.writeTextFile(bin, binCode);
   await Deno.chmod(bin, 0o755);
 
   const cli = `${outDir}/${CLI}`;
-  const cliCode = await bundle(CLI_ENTRY, cli);
+  const cliCode = await nodeBundle(CLI_ENTRY, cli);
   checkBundle(cliCode, { shebang: false });
 
   const lib = `${outDir}/${LIB}`;
-  const libCode = await bundle(LIB_ENTRY, lib);
+  const libCode = await nodeBundle(LIB_ENTRY, lib);
   checkBundle(libCode, { shebang: false });
   await Deno.copyFile(rootPath(LIB_TYPES_SOURCE), `${outDir}/${LIB_TYPES}`);
 
@@ -167,9 +176,30 @@ export async function buildNpm(outDir = rootPath("npm")): Promise<NpmBuild> {
 }
 
 /**
- * A bundle must run on bare Node: every npm package inlined (only `node:`
- * built-ins imported), no import left to resolve at run time but the
- * package's own file it `loads`; the program's starts with a node shebang.
+ * Bundles `entry` into `output` for Node, built-ins looked up on demand
+ * (scripts/node_builtins.ts); a program gets the node shebang. Returns the
+ * code.
+ */
+async function nodeBundle(
+  entry: string,
+  output: string,
+  { program = false } = {},
+): Promise<string> {
+  const bundled = await bundle(entry, output);
+  const { code, lazyImports } = requireBuiltinsOnDemand(
+    program && !bundled.startsWith("#!") ? `${SHEBANG}\n${bundled}` : bundled,
+    { lazy: LAZY_BUILTINS, program },
+  );
+  await checkLazyImports(lazyImports);
+  await Deno.writeTextFile(output, code);
+  return code;
+}
+
+/**
+ * A bundle must run on bare Node: every npm package inlined and no static
+ * import left (built-ins are looked up), no import left to resolve at run
+ * time but the package's own file it `loads`; the program's starts with a
+ * node shebang.
  */
 export function checkBundle(
   code: string,
@@ -182,11 +212,10 @@ export function checkBundle(
     throw new Error(`the bundle does not load ${loads}`);
   }
   const imports = importsOf(code);
-  const foreign = imports.static.filter((specifier) =>
-    !specifier.startsWith("node:")
-  );
-  if (foreign.length > 0) {
-    throw new Error(`the bundle imports more than Node: ${foreign.join(", ")}`);
+  if (imports.static.length > 0) {
+    throw new Error(
+      `the bundle still imports statically: ${imports.static.join(", ")}`,
+    );
   }
   if (imports.dynamic.length > 0) {
     throw new Error(

@@ -5,9 +5,7 @@
  *
  * `--help`, `--version` and a bare group are answered here, from the command
  * spec alone. Everything else loads `lib/cli.mjs` (`scripts/npm_entry.ts`:
- * the Deno shim, then the CLI). Loading the shim costs Node about 15 ms,
- * more than half a bare start of Node (measured: it imports net, tls, dns,
- * child_process and more at load), and help needs none of it.
+ * the Deno shim, then the CLI), which help needs none of.
  *
  * @module
  */
