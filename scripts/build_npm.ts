@@ -7,8 +7,10 @@
  *                             the library as the package's export
  *     npm/bin/pilotcli.mjs    the program, `#!/usr/bin/env node`: answers help
  *                             and version itself, loads lib/cli.mjs for the rest
- *     npm/lib/cli.mjs         the whole CLI, Deno shim included, as one ES module
+ *     npm/lib/cli.mjs         the CLI, Deno shim included, as one ES module
  *     npm/lib/mod.mjs         the library API of mod.ts as one ES module
+ *     npm/lib/stricli.mjs     @stricli/core, the parser, for both of them
+ *     npm/lib/qrcode.mjs      qrcode-generator, the QR encoder, for both
  *     npm/lib/mod.d.ts        its types (scripts/npm_lib.d.ts)
  *     npm/README.md, LICENSE  copied
  *
@@ -20,35 +22,36 @@
  * is `scripts/npm_entry.ts`: it sets `globalThis.Deno` from @deno/shim-deno,
  * with the fixes of `scripts/npm_shim.ts`, and only then imports the CLI
  * dynamically; the bundler turns dynamic imports (the CLI, each command, the
- * QR module) into lazy initializers inside the one file, so that order holds
- * and the QR code is still built only when shown. The library's entry is
- * `scripts/npm_lib_entry.ts`: it sets the same shim, only where there is no
- * `globalThis.Deno` (Deno code may import the package too), and re-exports
- * mod.ts's library API. Each bundle is whole by itself, so the package holds
- * most of the code twice (src/lib.ts reaches the command tree and the login
- * command, QR code included, through its lazy imports): 133 kB of tarball
- * against 68 kB for the program alone. Shared chunks (`deno bundle
- * --code-splitting`) would save that, but leave imports to resolve at run
- * time, which checkBundle refuses.
+ * QR module) into lazy initializers inside the one file, so that order holds.
+ * The library's entry is `scripts/npm_lib_entry.ts`: it sets the same shim,
+ * only where there is no `globalThis.Deno` (Deno code may import the package
+ * too), and re-exports mod.ts's library API.
+ *
+ * The parser and the QR encoder are half of the code (150 of 300 KiB), and a
+ * command given without flags needs neither, yet Node parses a whole file
+ * when it loads it. So they stay out of the two bundles, each in a file of
+ * its own that both share and that src/ imports dynamically where it first
+ * needs it (cli/app.ts, ui/qr.ts). That saved `user status` 1.5 ms, 0.06x of
+ * Node's bare start (docs/benchmarks.md). `deno bundle --code-splitting`
+ * would cut every lazy import into a file of its own, some twenty files for
+ * the CLI; loading them one after another made `user status` slower than
+ * one big file (measured).
  *
  * Each bundle then looks up Node's built-ins with `process.getBuiltinModule`
  * instead of importing them (scripts/node_builtins.ts): importing a built-in
  * runs all its lazy getters, and with the shim's imports that cost Node 0.4x
  * of its bare start. Hence Node.js 20.16, the first 20.x to have it.
  *
- * Why bundled files and no dependencies: @stricli/core, qrcode-generator
- * and @deno/shim-deno (with `which`, `isexe` and @deno/shim-deno-test, which
- * the shim pulls in) are all inlined: 282 KiB of readable JavaScript for the
- * program, which alone made a 68 kB tarball with the README. Declared as
+ * Why bundled files and no dependencies: @deno/shim-deno (with `which`,
+ * `isexe` and @deno/shim-deno-test, which the shim pulls in) is inlined, and
+ * the two libraries above are bundled files of the package. Declared as
  * dependencies instead they would install 1.6 MB of six packages (measured;
  * mostly type declarations and other builds nobody runs) and need the
  * registry at install time; bundled, the tarball installs offline, starts
  * without resolving a node_modules tree, and runs exactly the versions pinned
- * in deno.lock. Not minified: `deno bundle --minify` drops the
- * `createRequire` banner that the CommonJS parts need ("Dynamic require of
- * "node:fs" is not supported", measured), stack traces under PILOT_DEBUG=1
- * stay readable, and gzip takes most of the difference anyway (44 kB against
- * 59 kB for the program's bundle alone).
+ * in deno.lock. Not minified: stack traces under PILOT_DEBUG=1 stay
+ * readable, and without the two libraries minifying saved `user status` only
+ * 0.2 ms (measured).
  *
  * The bundles are made from the npm packages pinned in deno.lock (Deno fetches
  * them, as for any run, when its cache lacks them); the package itself
@@ -79,6 +82,15 @@ export interface NpmBuild {
   /** The library's bundle's size in bytes. */
   libBytes: number;
 }
+
+/**
+ * npm packages that get a file of their own in `lib/`, which the bundles
+ * import dynamically: only parsing flags and drawing a QR code need them.
+ */
+const SEPARATE: Record<string, string> = {
+  "@stricli/core": "lib/stricli.mjs",
+  "qrcode-generator": "lib/qrcode.mjs",
+};
 
 const BIN_ENTRY = "scripts/npm_bin.ts";
 const BIN = "bin/pilotcli.mjs";
@@ -143,18 +155,29 @@ export async function buildNpm(outDir = rootPath("npm")): Promise<NpmBuild> {
   await Deno.remove(outDir, { recursive: true }).catch((err) => {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   });
+  const imports = (JSON.parse(
+    await Deno.readTextFile(rootPath("deno.json")),
+  ) as { imports: Record<string, string> }).imports;
+  for (const [name, file] of Object.entries(SEPARATE)) {
+    const code = await nodeBundle(imports[name], `${outDir}/${file}`);
+    checkBundle(code, { shebang: false });
+  }
+  const separateFiles = Object.values(SEPARATE).map((file) =>
+    `./${file.slice("lib/".length)}`
+  );
+
   const bin = `${outDir}/${BIN}`;
   const binCode = await nodeBundle(BIN_ENTRY, bin, { program: true });
-  checkBundle(binCode, { shebang: true, loads: CLI });
+  checkBundle(binCode, { shebang: true, loads: [`../${CLI}`] });
   await Deno.chmod(bin, 0o755);
 
   const cli = `${outDir}/${CLI}`;
   const cliCode = await nodeBundle(CLI_ENTRY, cli);
-  checkBundle(cliCode, { shebang: false });
+  checkBundle(cliCode, { shebang: false, mayLoad: separateFiles });
 
   const lib = `${outDir}/${LIB}`;
   const libCode = await nodeBundle(LIB_ENTRY, lib);
-  checkBundle(libCode, { shebang: false });
+  checkBundle(libCode, { shebang: false, mayLoad: separateFiles });
   await Deno.copyFile(rootPath(LIB_TYPES_SOURCE), `${outDir}/${LIB_TYPES}`);
 
   await Deno.writeTextFile(
@@ -176,7 +199,8 @@ export async function buildNpm(outDir = rootPath("npm")): Promise<NpmBuild> {
 }
 
 /**
- * Bundles `entry` into `output` for Node, built-ins looked up on demand
+ * Bundles `entry` into `output` for Node: the packages of SEPARATE left to
+ * their files in lib/, built-ins looked up on demand
  * (scripts/node_builtins.ts); a program gets the node shebang. Returns the
  * code.
  */
@@ -185,7 +209,16 @@ async function nodeBundle(
   output: string,
   { program = false } = {},
 ): Promise<string> {
-  const bundled = await bundle(entry, output);
+  let bundled = await bundle(entry, output, {
+    external: Object.keys(SEPARATE),
+  });
+  for (const [name, file] of Object.entries(SEPARATE)) {
+    const local = `./${file.slice("lib/".length)}`;
+    bundled = bundled.replaceAll(
+      `import(${JSON.stringify(name)})`,
+      `import(${JSON.stringify(local)})`,
+    );
+  }
   const { code, lazyImports } = requireBuiltinsOnDemand(
     program && !bundled.startsWith("#!") ? `${SHEBANG}\n${bundled}` : bundled,
     { lazy: LAZY_BUILTINS, program },
@@ -196,20 +229,27 @@ async function nodeBundle(
 }
 
 /**
- * A bundle must run on bare Node: every npm package inlined and no static
- * import left (built-ins are looked up), no import left to resolve at run
- * time but the package's own file it `loads`; the program's starts with a
+ * A bundle must run on bare Node: every npm package inlined but those of
+ * SEPARATE, no static import left (built-ins are looked up), and nothing
+ * imported at run time but the package's own files: those it `loads` (which
+ * it must reference) and those it `mayLoad`. The program's starts with a
  * node shebang.
  */
 export function checkBundle(
   code: string,
-  { shebang, loads }: { shebang: boolean; loads?: string },
+  { shebang, loads = [], mayLoad = [] }: {
+    shebang: boolean;
+    loads?: readonly string[];
+    mayLoad?: readonly string[];
+  },
 ): void {
   if (shebang && !code.startsWith(`${SHEBANG}\n`)) {
     throw new Error(`the bundle does not start with "${SHEBANG}"`);
   }
-  if (loads !== undefined && !code.includes(`"../${loads}"`)) {
-    throw new Error(`the bundle does not load ${loads}`);
+  for (const file of loads) {
+    if (!code.includes(JSON.stringify(file))) {
+      throw new Error(`the bundle does not load ${file}`);
+    }
   }
   const imports = importsOf(code);
   if (imports.static.length > 0) {
@@ -217,9 +257,12 @@ export function checkBundle(
       `the bundle still imports statically: ${imports.static.join(", ")}`,
     );
   }
-  if (imports.dynamic.length > 0) {
+  const unknown = imports.dynamic.filter((specifier) =>
+    !loads.includes(specifier) && !mayLoad.includes(specifier)
+  );
+  if (unknown.length > 0) {
     throw new Error(
-      `the bundle still imports at run time: ${imports.dynamic.join(", ")}`,
+      `the bundle still imports at run time: ${unknown.join(", ")}`,
     );
   }
 }

@@ -13,16 +13,22 @@ export function rootPath(relative: string): string {
 }
 
 /**
- * Bundles `entry` (relative to the repository) into the file `output`, for
- * `deno run` or, with the Deno shim, Node; returns its code.
+ * Bundles `entry` (relative to the repository, or an `npm:` specifier) into
+ * the file `output`, for `deno run` or, with the Deno shim, Node; returns its
+ * code. Imports of the `external` packages are left as they are.
  */
-export async function bundle(entry: string, output: string): Promise<string> {
+export async function bundle(
+  entry: string,
+  output: string,
+  { external = [] }: { external?: readonly string[] } = {},
+): Promise<string> {
   const { success, stderr } = await new Deno.Command(Deno.execPath(), {
     args: [
       "bundle",
       "--quiet",
       "--platform=deno",
       "--format=esm",
+      ...external.map((name) => `--external=${name}`),
       `--output=${output}`,
       entry,
     ],

@@ -3,18 +3,15 @@
  * usage errors, help and --version are shown. Each command's run function
  * lives in a file of its own and is loaded only when it runs.
  *
+ * Stricli itself is imported when the parser is first needed, not with this
+ * module: the npm build keeps it in a file of its own (scripts/build_npm.ts),
+ * which a command given without flags never has to load.
+ *
  * @module
  */
 
-import {
-  type Application,
-  ArgumentScannerError,
-  buildApplication,
-  buildCommand,
-  buildRouteMap,
-  type StricliIntegration,
-  text_en,
-} from "@stricli/core";
+import type * as Stricli from "@stricli/core";
+import type { Application, StricliIntegration } from "@stricli/core";
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from "../errors.ts";
 import { redact } from "../redact.ts";
 import { COMMANDS } from "./commands.ts";
@@ -54,53 +51,56 @@ export interface StatusFlags {
   readonly json?: boolean;
 }
 
-const login = buildCommand<LoginFlags, [], Context>({
-  loader: COMMANDS["user login"],
-  parameters: {
-    flags: {
-      apiKey: { ...LOGIN.flags.apiKey, parse: String, optional: true },
-      noQr: { ...LOGIN.flags.noQr, optional: true, withNegated: false },
+/** The command tree, built with Stricli. */
+function buildRoot({ buildCommand, buildRouteMap }: typeof Stricli) {
+  const login = buildCommand<LoginFlags, [], Context>({
+    loader: COMMANDS["user login"],
+    parameters: {
+      flags: {
+        apiKey: { ...LOGIN.flags.apiKey, parse: String, optional: true },
+        noQr: { ...LOGIN.flags.noQr, optional: true, withNegated: false },
+      },
     },
-  },
-  docs: { brief: LOGIN.brief },
-});
+    docs: { brief: LOGIN.brief },
+  });
 
-const logout = buildCommand<LogoutFlags, [], Context>({
-  loader: COMMANDS["user logout"],
-  parameters: {
-    flags: {
-      yes: { ...LOGOUT.flags.yes, optional: true, withNegated: false },
+  const logout = buildCommand<LogoutFlags, [], Context>({
+    loader: COMMANDS["user logout"],
+    parameters: {
+      flags: {
+        yes: { ...LOGOUT.flags.yes, optional: true, withNegated: false },
+      },
+      aliases: LOGOUT.aliases,
     },
-    aliases: LOGOUT.aliases,
-  },
-  docs: { brief: LOGOUT.brief },
-});
+    docs: { brief: LOGOUT.brief },
+  });
 
-const status = buildCommand<StatusFlags, [], Context>({
-  loader: COMMANDS["user status"],
-  parameters: {
-    flags: {
-      json: { ...STATUS.flags.json, optional: true, withNegated: false },
+  const status = buildCommand<StatusFlags, [], Context>({
+    loader: COMMANDS["user status"],
+    parameters: {
+      flags: {
+        json: { ...STATUS.flags.json, optional: true, withNegated: false },
+      },
     },
-  },
-  docs: { brief: STATUS.brief },
-});
+    docs: { brief: STATUS.brief },
+  });
 
-const token = buildCommand<Record<never, never>, [], Context>({
-  loader: COMMANDS["user token"],
-  parameters: {},
-  docs: { brief: TOKEN.brief },
-});
+  const token = buildCommand<Record<never, never>, [], Context>({
+    loader: COMMANDS["user token"],
+    parameters: {},
+    docs: { brief: TOKEN.brief },
+  });
 
-const user = buildRouteMap<keyof typeof USER.routes, Context>({
-  routes: { login, logout, status, token },
-  docs: { brief: USER.brief },
-});
+  const user = buildRouteMap<keyof typeof USER.routes, Context>({
+    routes: { login, logout, status, token },
+    docs: { brief: USER.brief },
+  });
 
-const root = buildRouteMap<keyof typeof ROOT.routes, Context>({
-  routes: { user },
-  docs: { brief: ROOT.brief },
-});
+  return buildRouteMap<keyof typeof ROOT.routes, Context>({
+    routes: { user },
+    docs: { brief: ROOT.brief },
+  });
+}
 
 // Help reached through the parser (`pilotcli user login --api-key - --help`)
 // is rendered from the spec too, the same way as the quick path's.
@@ -127,11 +127,14 @@ const integrations: Record<string, StricliIntegration<Context>> = {
 };
 
 /** Flag values can be secrets (`--api-key=...`): echo flag names only. */
-function describeArgumentError(error: unknown): string {
+function describeArgumentError(
+  error: unknown,
+  { ArgumentScannerError }: typeof Stricli,
+): string {
   if (!(error instanceof ArgumentScannerError)) {
     return "the arguments are not valid";
   }
-  const e = error as ArgumentScannerError & Record<string, unknown>;
+  const e = error as Stricli.ArgumentScannerError & Record<string, unknown>;
   const flag = (name: unknown) =>
     typeof name === "string" ? `--${name.replace(/=.*$/s, "")}` : "an option";
   switch (error.constructor.name) {
@@ -160,24 +163,41 @@ function usageLine(detail: string, args: readonly string[]): string {
   } --help\` for usage.`;
 }
 
+/**
+ * Parses `args` with the command tree and runs what they name, as Stricli
+ * does; returns the exit code.
+ */
+export async function parseAndRun(
+  args: readonly string[],
+  context: Context,
+  debug: boolean,
+): Promise<number> {
+  const stricli = await import("@stricli/core");
+  const process = { ...context.process, exitCode: undefined as unknown };
+  const app = buildApp(stricli, args, debug);
+  await stricli.run(app, args, { ...context, process } as Context);
+  return exitCodeOf(process.exitCode as number | undefined);
+}
+
 /** Builds the application; `args` lets usage errors point at the right --help. */
-export function buildApp(
+function buildApp(
+  stricli: typeof Stricli,
   args: readonly string[],
   debug: boolean,
 ): Application<Context> {
-  return buildApplication(
-    root,
+  return stricli.buildApplication(
+    buildRoot(stricli),
     {
       name: CLI_NAME,
       scanner: { caseStyle: "allow-kebab-for-camel" },
       documentation: { disableAnsiColor: true },
       localization: {
         loadText: () => ({
-          ...text_en,
+          ...stricli.text_en,
           noCommandRegisteredForInput: ({ input }) =>
             usageLine(`unknown command ${JSON.stringify(redact(input))}`, args),
           exceptionWhileParsingArguments: (error) =>
-            usageLine(describeArgumentError(error), args),
+            usageLine(describeArgumentError(error, stricli), args),
           exceptionWhileRunningCommand: (error) => formatFailure(error, debug),
           exceptionWhileLoadingCommandFunction: (error) =>
             formatFailure(error, debug),
@@ -191,9 +211,7 @@ export function buildApp(
 }
 
 /** Maps Stricli's own negative exit codes for bad input to the usage code 2. */
-export function exitCodeOf(
-  stricliCode: number | string | null | undefined,
-): number {
+function exitCodeOf(stricliCode: number | string | null | undefined): number {
   const code = Number(stricliCode ?? 0);
   if (code === -4 || code === -5) return EXIT_USAGE;
   return code < 0 ? EXIT_FAILURE : code;

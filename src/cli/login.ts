@@ -157,7 +157,7 @@ async function deviceLogin(
   if (!noQr) {
     // Only login draws QR codes: load the library here, not at start-up.
     const { renderQr } = await import("../ui/qr.ts");
-    lines.push("", renderQr(link), "");
+    lines.push("", await renderQr(link), "");
   }
   ctx.stderr.write(`${lines.join("\n")}\n${WAITING}\n`);
   return await pollForTokens(

@@ -70,12 +70,6 @@ async function parseAndRun(
   args: readonly string[],
   context: Context,
 ): Promise<number> {
-  const [{ run }, { buildApp, exitCodeOf }] = await Promise.all([
-    import("@stricli/core"),
-    import("./app.ts"),
-  ]);
-  const process = { ...context.process, exitCode: undefined as unknown };
-  const app = buildApp(args, isDebug(context.env));
-  await run(app, args, { ...context, process } as Context);
-  return exitCodeOf(process.exitCode as number | undefined);
+  const app = await import("./app.ts");
+  return await app.parseAndRun(args, context, isDebug(context.env));
 }

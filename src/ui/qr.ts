@@ -1,10 +1,11 @@
 /**
  * Terminal QR code renderer used by the OAuth device flow login.
  *
- * The caller loads this module lazily (`await import("./qr.ts")`) so that the
- * QR encoder is only pulled in when a code is actually shown. The module is
- * self-contained: no `node:` imports, no Deno APIs, no ANSI escapes, just a
- * pure string-in, string-out function.
+ * The caller loads this module lazily (`await import("./qr.ts")`), and the
+ * module loads the QR encoder on first use, so that neither is pulled in
+ * before a code is actually shown. The module is self-contained: no `node:`
+ * imports, no Deno APIs, no ANSI escapes, just a string-in, string-out
+ * function (async only for that first load).
  *
  * ## Theme decision
  *
@@ -55,7 +56,7 @@
  * @module
  */
 
-import qrcode from "qrcode-generator";
+import type QrCodeFactory from "qrcode-generator";
 
 /** Options for {@linkcode renderQr}. */
 export interface RenderQrOptions {
@@ -99,16 +100,19 @@ const MIN_QUIET_ZONE = 2;
  * @example Usage
  * ```ts ignore
  * const { renderQr } = await import("./qr.ts");
- * console.log(renderQr("https://example.com/device?user_code=WDJB-MJHT"));
+ * console.log(await renderQr("https://example.com/device?user_code=WDJB-MJHT"));
  * ```
  *
  * @param text The text (typically a URL) to encode.
  * @param options Rendering options.
- * @returns The QR code as lines of text joined with `"\n"`.
- * @throws {RangeError} If `quietZone` is not an integer of at least 2, or if
+ * @returns The QR code as lines of text joined with `"\n"`; it rejects with a
+ * RangeError if `quietZone` is not an integer of at least 2, or if
  * `text` is too long to fit in a QR code.
  */
-export function renderQr(text: string, options: RenderQrOptions = {}): string {
+export async function renderQr(
+  text: string,
+  options: RenderQrOptions = {},
+): Promise<string> {
   const quietZone = options.quietZone ?? DEFAULT_QUIET_ZONE;
   const invert = options.invert ?? false;
   if (!Number.isInteger(quietZone) || quietZone < MIN_QUIET_ZONE) {
@@ -117,6 +121,10 @@ export function renderQr(text: string, options: RenderQrOptions = {}): string {
     );
   }
 
+  // Loaded here, not with the module: the npm build keeps the encoder in a
+  // file of its own (scripts/build_npm.ts).
+  const qrcode: typeof QrCodeFactory =
+    (await import("qrcode-generator")).default;
   const qr = qrcode(0, "M");
   // qrcode-generator's byte mode keeps only the low 8 bits of each UTF-16
   // code unit, so hand it the UTF-8 bytes as a "binary string".

@@ -27,13 +27,13 @@ for (
   const [name, url] of [["device URL", DEVICE_URL], ["long URL", LONG_URL]]
 ) {
   for (const { invert, native, inverted } of CASES) {
-    Deno.test(`renderQr() ${name}, invert=${invert}: ${native} theme decodes without inversion`, () => {
-      const rendered = renderQr(url, { invert });
+    Deno.test(`renderQr() ${name}, invert=${invert}: ${native} theme decodes without inversion`, async () => {
+      const rendered = await renderQr(url, { invert });
       assert.equal(decode(rendered, native, "dontInvert"), url);
     });
 
-    Deno.test(`renderQr() ${name}, invert=${invert}: ${inverted} theme decodes with inversion`, () => {
-      const rendered = renderQr(url, { invert });
+    Deno.test(`renderQr() ${name}, invert=${invert}: ${inverted} theme decodes with inversion`, async () => {
+      const rendered = await renderQr(url, { invert });
       assert.equal(decode(rendered, inverted, "attemptBoth"), url);
       // Sanity check of the harness: this theme really is the inverted one.
       assert.equal(decode(rendered, inverted, "dontInvert"), null);
@@ -48,9 +48,9 @@ Deno.test("renderQr() test URLs have the intended lengths", () => {
   );
 });
 
-Deno.test("renderQr() uses only half blocks and spaces, in a rectangle", () => {
+Deno.test("renderQr() uses only half blocks and spaces, in a rectangle", async () => {
   for (const invert of [false, true]) {
-    const rendered = renderQr(LONG_URL, { invert });
+    const rendered = await renderQr(LONG_URL, { invert });
     assert.ok(!rendered.endsWith("\n"));
     assert.ok(!rendered.includes("\r"));
     const lines = rendered.split("\n");
@@ -66,9 +66,9 @@ Deno.test("renderQr() uses only half blocks and spaces, in a rectangle", () => {
   }
 });
 
-Deno.test("renderQr() draws the default 2-module quiet zone", () => {
+Deno.test("renderQr() draws the default 2-module quiet zone", async () => {
   // Version 4 (33 modules) + 2 * 2 quiet modules = 37 columns, 19 lines.
-  const rendered = renderQr(DEVICE_URL);
+  const rendered = await renderQr(DEVICE_URL);
   const lines = rendered.split("\n").map(chars);
   assert.equal(lines[0].length, 37);
   assert.equal(lines.length, 19);
@@ -85,11 +85,13 @@ Deno.test("renderQr() draws the default 2-module quiet zone", () => {
   assert.deepEqual(lines[1].slice(2, 9), [" ", "▄", "▄", "▄", "▄", "▄", " "]);
 });
 
-Deno.test("renderQr() quiet zone is the light kind on every side", () => {
+Deno.test("renderQr() quiet zone is the light kind on every side", async () => {
   for (const quietZone of [2, 3, 4]) {
     for (const invert of [false, true]) {
       const light = !invert; // glyph == light module unless inverted
-      const modules = toModules(renderQr(DEVICE_URL, { quietZone, invert }));
+      const modules = toModules(
+        await renderQr(DEVICE_URL, { quietZone, invert }),
+      );
       const size = modules[0].length;
       assert.equal(size, 33 + 2 * quietZone);
       for (let r = 0; r < modules.length; r++) {
@@ -113,8 +115,10 @@ Deno.test("renderQr() quiet zone is the light kind on every side", () => {
   }
 });
 
-Deno.test("renderQr() invert=true leaves the quiet zone blank", () => {
-  const lines = renderQr(DEVICE_URL, { invert: true }).split("\n").map(chars);
+Deno.test("renderQr() invert=true leaves the quiet zone blank", async () => {
+  const lines = (await renderQr(DEVICE_URL, { invert: true })).split("\n").map(
+    chars,
+  );
   assert.ok(lines[0].every((ch) => ch === " "));
   assert.ok(lines.at(-1)!.every((ch) => ch === " "));
   for (const line of lines) {
@@ -123,34 +127,34 @@ Deno.test("renderQr() invert=true leaves the quiet zone blank", () => {
   }
 });
 
-Deno.test("renderQr() invert flips every glyph", () => {
+Deno.test("renderQr() invert flips every glyph", async () => {
   const flip: Record<string, string> = {
     "█": " ",
     " ": "█",
     "▀": "▄",
     "▄": "▀",
   };
-  const normal = renderQr(LONG_URL);
-  const inverted = renderQr(LONG_URL, { invert: true });
+  const normal = await renderQr(LONG_URL);
+  const inverted = await renderQr(LONG_URL, { invert: true });
   assert.equal(chars(normal).map((ch) => flip[ch] ?? ch).join(""), inverted);
 });
 
-Deno.test("renderQr() larger quiet zone still decodes", () => {
-  const rendered = renderQr(DEVICE_URL, { quietZone: 4 });
+Deno.test("renderQr() larger quiet zone still decodes", async () => {
+  const rendered = await renderQr(DEVICE_URL, { quietZone: 4 });
   assert.equal(decode(rendered, "dark", "dontInvert"), DEVICE_URL);
 });
 
-Deno.test("renderQr() encodes non-ASCII text as UTF-8", () => {
+Deno.test("renderQr() encodes non-ASCII text as UTF-8", async () => {
   const url = "https://example.com/gerät?name=Zoë&city=東京";
-  assert.equal(decode(renderQr(url), "dark", "dontInvert"), url);
+  assert.equal(decode(await renderQr(url), "dark", "dontInvert"), url);
 });
 
-Deno.test("renderQr() rejects a quiet zone below 2 modules", () => {
+Deno.test("renderQr() rejects a quiet zone below 2 modules", async () => {
   for (const quietZone of [-1, 0, 1, 2.5, Number.NaN]) {
-    assert.throws(() => renderQr(DEVICE_URL, { quietZone }), RangeError);
+    await assert.rejects(renderQr(DEVICE_URL, { quietZone }), RangeError);
   }
 });
 
-Deno.test("renderQr() rejects text too long for a QR code", () => {
-  assert.throws(() => renderQr("x".repeat(3000)), RangeError);
+Deno.test("renderQr() rejects text too long for a QR code", async () => {
+  await assert.rejects(renderQr("x".repeat(3000)), RangeError);
 });
