@@ -204,7 +204,7 @@ export async function buildNpm(outDir = rootPath("npm")): Promise<NpmBuild> {
  * (scripts/node_builtins.ts); a program gets the node shebang. Returns the
  * code.
  */
-async function nodeBundle(
+export async function nodeBundle(
   entry: string,
   output: string,
   { program = false } = {},
