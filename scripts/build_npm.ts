@@ -102,9 +102,9 @@ const LIB_TYPES_SOURCE = "scripts/npm_lib.d.ts";
 const LIB_TYPES = "lib/mod.d.ts";
 const SHEBANG = "#!/usr/bin/env node";
 /**
- * Built-ins that only Deno shim calls pilotcli never makes need (sockets,
- * TLS, DNS, subprocesses), or that load those (tty loads net), or that only
- * a prompt needs (stream): looked up on first use, not at start.
+ * Built-ins looked up on first use, not at start: those only the shim's
+ * sockets, TLS, DNS and subprocesses need (pilotcli uses none of them),
+ * tty (it loads net), and stream (only a prompt needs it).
  */
 const LAZY_BUILTINS = ["net", "tls", "dns", "child_process", "tty", "stream"];
 
@@ -159,6 +159,9 @@ export async function buildNpm(outDir = rootPath("npm")): Promise<NpmBuild> {
     await Deno.readTextFile(rootPath("deno.json")),
   ) as { imports: Record<string, string> }).imports;
   for (const [name, file] of Object.entries(SEPARATE)) {
+    if (imports[name] === undefined) {
+      throw new Error(`deno.json has no import of ${name}`);
+    }
     const code = await nodeBundle(imports[name], `${outDir}/${file}`);
     checkBundle(code, { shebang: false });
   }

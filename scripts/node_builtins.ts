@@ -10,7 +10,7 @@
  * imports net, tls, dns and child_process for `Deno.connect` and
  * `Deno.Command`, tty for `isatty`) are looked up on first use instead.
  * Measured on Node 20, the shim alone started at 1.58x a bare Node, and
- * at 1.17x after this rewrite (docs/benchmarks.md).
+ * at 1.15x after this rewrite (docs/benchmarks.md).
  *
  * The rewrite keeps what an import means: built-ins are there before any
  * code of the bundle runs (the lookups go to its top), and their exports
