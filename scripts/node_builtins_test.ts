@@ -1,22 +1,31 @@
 import assert from "node:assert/strict";
 import { checkLazyImports, requireBuiltinsOnDemand } from "./node_builtins.ts";
 
-/** Runs `code` as an ES module under Node; returns its stdout or throws. */
-async function runOnNode(code: string): Promise<string> {
+/** Runs `code` as an ES module under Node, after `nodeArgs`. */
+async function runOnNodeRaw(
+  code: string,
+  nodeArgs: string[] = [],
+): Promise<{ exit: number; stdout: string; stderr: string }> {
   const dir = await Deno.makeTempDir({ prefix: "pilotcli_builtins_" });
   try {
     await Deno.writeTextFile(`${dir}/main.mjs`, code);
     const { code: exit, stdout, stderr } = await new Deno.Command("node", {
-      args: [`${dir}/main.mjs`],
+      args: [...nodeArgs, `${dir}/main.mjs`],
       stdout: "piped",
       stderr: "piped",
     }).output();
     const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-    if (exit !== 0) throw new Error(`node exited ${exit}: ${decode(stderr)}`);
-    return decode(stdout);
+    return { exit, stdout: decode(stdout), stderr: decode(stderr) };
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+/** Runs `code` as an ES module under Node; returns its stdout or throws. */
+async function runOnNode(code: string): Promise<string> {
+  const { exit, stdout, stderr } = await runOnNodeRaw(code);
+  if (exit !== 0) throw new Error(`node exited ${exit}: ${stderr}`);
+  return stdout;
 }
 
 const BUNDLE = `#!/usr/bin/env node
@@ -90,6 +99,22 @@ Deno.test("requireBuiltinsOnDemand: Node builds the namespaces when nothing is r
     net: true,
     tty: true,
   });
+});
+
+Deno.test("requireBuiltinsOnDemand: a program on a Node without getBuiltinModule says so in one line", async () => {
+  const { code } = requireBuiltinsOnDemand(BUNDLE, { program: true });
+  // As on Node before 20.16, which had no process.getBuiltinModule.
+  const olderNode = "data:text/javascript,delete process.getBuiltinModule";
+  const { exit, stdout, stderr } = await runOnNodeRaw(code, [
+    "--import",
+    olderNode,
+  ]);
+  assert.equal(exit, 1);
+  assert.equal(stdout, "");
+  assert.match(
+    stderr,
+    /^pilotcli needs Node\.js 20\.16 or later \(for process\.getBuiltinModule\): this is Node\.js v[\d.]+\. Upgrade Node\.js, or use the Deno program \(see the README\)\.\n$/,
+  );
 });
 
 Deno.test("requireBuiltinsOnDemand: an import it does not know stops the build", () => {
