@@ -60,7 +60,7 @@ export function endpointsFor(
     );
     return endpoints ??= await discover(auth.authUrl, {
       fetch: ctx.fetch,
-      cache: fileDiscoveryCache(dir),
+      cache: fileDiscoveryCache(dir, () => ctx.clock.now()),
       nowSeconds: Math.floor(ctx.clock.now() / 1000),
       signal: ctx.signal,
       timeoutMs,

@@ -134,6 +134,35 @@ export function writeFileAtomic(path: string, text: string): void {
   }
 }
 
+/**
+ * Remove the temporary files that {@linkcode writeFileAtomic} left beside
+ * `name` in `dir` (a crash between its write and its rename) once they are
+ * older than `maxAgeMs` by the clock `now` (ms since the epoch): a younger
+ * one may be another process's write in progress. Best effort: a file that
+ * can not be removed stays.
+ */
+export function removeAbandonedTemps(
+  dir: string,
+  name: string,
+  maxAgeMs: number,
+  now: number,
+): void {
+  const prefix = `${name}.`;
+  try {
+    for (const entry of Deno.readDirSync(dir)) {
+      if (
+        !entry.isFile || !entry.name.startsWith(prefix) ||
+        !/^[0-9a-f]+\.tmp$/.test(entry.name.slice(prefix.length))
+      ) continue;
+      const path = joinPath(dir, entry.name);
+      const mtime = lstatIfPresent(path)?.mtime;
+      if (mtime && now - mtime.getTime() > maxAgeMs) removeIfPresent(path);
+    }
+  } catch {
+    // Leftovers do no harm but take space: try again on the next write.
+  }
+}
+
 /** Write all of `data` to the open `file`. */
 export function writeAll(file: Deno.FsFile, data: Uint8Array): void {
   for (let written = 0; written < data.length;) {

@@ -7,11 +7,30 @@
  */
 
 import type { DiscoveryCache } from "../auth/discovery.ts";
-import { isNotFound, joinPath, writeFileAtomic } from "./_fs.ts";
+import {
+  isNotFound,
+  joinPath,
+  removeAbandonedTemps,
+  writeFileAtomic,
+} from "./_fs.ts";
 
-/** The discovery cache in config dir `dir`. */
-export function fileDiscoveryCache(dir: string): DiscoveryCache {
-  const path = joinPath(dir, "discovery.json");
+const FILE = "discovery.json";
+/**
+ * A temporary file of a discovery write older than this was left by a
+ * crash: a write takes milliseconds. Writes take no session lock, so a
+ * younger one may be another process's, still running.
+ */
+const ABANDONED_AFTER_MS = 60_000;
+
+/**
+ * The discovery cache in config dir `dir`; `now` is the clock (ms since the
+ * epoch) that judges the age of temporary files left by a crashed write.
+ */
+export function fileDiscoveryCache(
+  dir: string,
+  now: () => number = Date.now,
+): DiscoveryCache {
+  const path = joinPath(dir, FILE);
   return {
     read() {
       try {
@@ -24,6 +43,7 @@ export function fileDiscoveryCache(dir: string): DiscoveryCache {
     write(text) {
       try {
         Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        removeAbandonedTemps(dir, FILE, ABANDONED_AFTER_MS, now());
         writeFileAtomic(path, text);
         return Promise.resolve();
       } catch (err) {
