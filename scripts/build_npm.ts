@@ -51,7 +51,7 @@
  * without resolving a node_modules tree, and runs exactly the versions pinned
  * in deno.lock. Not minified: stack traces under PILOT_DEBUG=1 stay
  * readable, and without the two libraries minifying saved `user status` only
- * 0.2 ms (measured).
+ * 0.3 to 0.9 ms (measured; docs/benchmarks.md).
  *
  * The bundles are made from the npm packages pinned in deno.lock (Deno fetches
  * them, as for any run, when its cache lacks them); the package itself
