@@ -42,10 +42,12 @@ export function denoContext(signal: AbortSignal): Context {
     fetch: globalThis.fetch,
     clock: systemClock,
     signal,
-    openStore: async (dir) => {
+    // Warnings go to the stderr of the context the store is opened from, so
+    // a context that replaces stderr (the library's, silent) silences them.
+    async openStore(dir) {
       const { FileSessionStore } = await import("../session/store.ts");
       return new FileSessionStore(dir, {
-        warn: (line) => stderr.write(`${line}\n`),
+        warn: (line) => this.stderr.write(`${line}\n`),
       });
     },
   };

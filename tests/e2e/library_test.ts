@@ -48,3 +48,41 @@ Deno.test("library: a bad key is a PilotError with the CLI's line", async () => 
     );
   });
 });
+
+Deno.test("library: prints nothing, also when it moves an unreadable session aside", async () => {
+  const root = await Deno.makeTempDir({ prefix: "pilotcli_library_" });
+  try {
+    const dir = `${root}/pilotcli`;
+    await Deno.mkdir(dir, { mode: 0o700 });
+    await Deno.writeTextFile(`${dir}/session.json`, "not a session", {
+      mode: 0o600,
+    });
+    // Another process, as a program using the library would be, so that its
+    // stderr can be read.
+    const script = `
+      import { PilotError, readSession } from ${
+      JSON.stringify(new URL("../../mod.ts", import.meta.url).href)
+    };
+      try {
+        await readSession({ env: { PILOT_AUTH_URL: "http://127.0.0.1:9/realms/pilot", PILOT_CONFIG_DIR: ${
+      JSON.stringify(dir)
+    } } });
+      } catch (error) {
+        console.log(error instanceof PilotError ? "PilotError" : String(error));
+      }`;
+    const { stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--quiet", script],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+    assert.equal(decode(stdout), "PilotError\n");
+    assert.equal(decode(stderr), "");
+    const names: string[] = [];
+    for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+    assert.ok(!names.includes("session.json"), names.join(", "));
+    assert.ok(names.some((name) => name.startsWith("session.json")), "moved");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
