@@ -135,17 +135,17 @@ export function writeFileAtomic(path: string, text: string): void {
 }
 
 /**
- * Remove the temporary files that {@linkcode writeFileAtomic} left beside
- * `name` in `dir` (a crash between its write and its rename) once they are
- * older than `maxAgeMs` by the clock `now` (ms since the epoch): a younger
- * one may be another process's write in progress. Best effort: a file that
- * can not be removed stays.
+ * Remove the temporary files of {@linkcode writeFileAtomic} for the file
+ * `name` in `dir`, which a process killed between its write and its rename
+ * leaves behind. With `olderThanMs`, only those older than that by the clock
+ * `now` (ms since the epoch): a younger one may be another process's write
+ * in progress. Best effort: a file that can not be removed stays.
  */
-export function removeAbandonedTemps(
+export function removeTempFiles(
   dir: string,
   name: string,
-  maxAgeMs: number,
-  now: number,
+  { olderThanMs, now = Date.now() }: { olderThanMs?: number; now?: number } =
+    {},
 ): void {
   const prefix = `${name}.`;
   try {
@@ -155,11 +155,14 @@ export function removeAbandonedTemps(
         !/^[0-9a-f]+\.tmp$/.test(entry.name.slice(prefix.length))
       ) continue;
       const path = joinPath(dir, entry.name);
-      const mtime = lstatIfPresent(path)?.mtime;
-      if (mtime && now - mtime.getTime() > maxAgeMs) removeIfPresent(path);
+      if (olderThanMs !== undefined) {
+        const mtime = lstatIfPresent(path)?.mtime;
+        if (!mtime || now - mtime.getTime() <= olderThanMs) continue;
+      }
+      removeIfPresent(path);
     }
   } catch {
-    // Leftovers do no harm but take space: try again on the next write.
+    // Leftovers do no harm to the write at hand: try again on the next one.
   }
 }
 

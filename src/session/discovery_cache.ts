@@ -10,7 +10,7 @@ import type { DiscoveryCache } from "../auth/discovery.ts";
 import {
   isNotFound,
   joinPath,
-  removeAbandonedTemps,
+  removeTempFiles,
   writeFileAtomic,
 } from "./_fs.ts";
 
@@ -43,7 +43,10 @@ export function fileDiscoveryCache(
     write(text) {
       try {
         Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
-        removeAbandonedTemps(dir, FILE, ABANDONED_AFTER_MS, now());
+        removeTempFiles(dir, FILE, {
+          olderThanMs: ABANDONED_AFTER_MS,
+          now: now(),
+        });
         writeFileAtomic(path, text);
         return Promise.resolve();
       } catch (err) {

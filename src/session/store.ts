@@ -21,6 +21,7 @@ import {
   joinPath,
   lstatIfPresent,
   removeIfPresent,
+  removeTempFiles,
   statIfPresent,
   writeFileAtomic,
 } from "./_fs.ts";
@@ -74,7 +75,6 @@ export interface FileSessionStoreOptions {
 
 const SESSION_FILE = "session.json";
 const LOCK_FILE = "session.lock";
-const TEMP_FILE = /^session\.json\.[0-9a-f]+\.tmp$/;
 
 /**
  * A {@linkcode SessionStore} keeping the session in `<dir>/session.json`.
@@ -176,7 +176,8 @@ export class FileSessionStore implements SessionStore {
       if (!this.#windows) this.#checkOwner("dir", dirInfo, ownerUid);
       // A writer killed before its rename leaves a whole session, tokens and
       // all, in a temporary file: gone on the next run, whatever it does.
-      this.#removeLeftovers();
+      // Under the lock nobody else is writing one, so each is garbage.
+      removeTempFiles(this.dir, SESSION_FILE);
       const current = this.#read(ownerUid);
       const next = await fn(current, { keepAlive });
       if (next === undefined) return current;
@@ -310,23 +311,6 @@ export class FileSessionStore implements SessionStore {
         }. Delete ${this.path} yourself.`,
         { cause: err },
       );
-    }
-  }
-
-  /**
-   * Remove temporary files left by a process that died while writing. Under
-   * the lock nobody else is writing, so every one of them is garbage, and
-   * holds tokens.
-   */
-  #removeLeftovers(): void {
-    try {
-      for (const entry of Deno.readDirSync(this.dir)) {
-        if (entry.isFile && TEMP_FILE.test(entry.name)) {
-          removeIfPresent(joinPath(this.dir, entry.name));
-        }
-      }
-    } catch {
-      // Best effort: a leftover does no harm to this write.
     }
   }
 
