@@ -6,6 +6,8 @@
  * @module
  */
 
+import { redact } from "../redact.ts";
+
 /** The fetch function, injectable for tests. */
 export type Fetch = typeof fetch;
 
@@ -103,7 +105,7 @@ export async function requestJson(
     text = await response.text();
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;
-    throw new NetworkError(options.what, timeout.aborted, error);
+    throw new NetworkError(options.what, timeout.aborted, redacted(error));
   }
   let body: unknown;
   try {
@@ -118,6 +120,24 @@ export async function requestJson(
     );
   }
   return { status: response.status, body: body as Record<string, unknown> };
+}
+
+/**
+ * A copy of the error `fetch` threw, and of its causes, with secrets
+ * redacted: a fetch error names the URL, and the API-key exchange has the
+ * key in its URL. It stays the cause of the NetworkError, which a library
+ * caller may print whole.
+ */
+function redacted(error: unknown, depth = 0): unknown {
+  if (!(error instanceof Error)) return redact(String(error));
+  const copy = error.cause === undefined || depth >= 5
+    ? new Error(redact(error.message))
+    : new Error(redact(error.message), {
+      cause: redacted(error.cause, depth + 1),
+    });
+  copy.name = error.name;
+  copy.stack = redact(error.stack ?? "");
+  return copy;
 }
 
 /** The OAuth error code of an error answer (RFC 6749 §5.2), if it has one. */

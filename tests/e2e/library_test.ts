@@ -86,3 +86,23 @@ Deno.test("library: prints nothing, also when it moves an unreadable session asi
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("library: a failed API-key login keeps the key out of the whole error, causes included", async () => {
+  const key = "pk-library-secret-0123456789";
+  // A port nobody listens on: the fetch fails, and fetch errors name the
+  // URL, which holds the key.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr;
+  listener.close();
+  const error = await loginWithApiKey(key, {
+    env: {
+      PILOT_AUTH_URL: `http://127.0.0.1:${port}/realms/pilot`,
+      PILOT_CONFIG_DIR: await Deno.makeTempDir({ prefix: "pilotcli_lib_" }),
+    },
+  }).then(() => undefined, (error) => error);
+  assert.ok(error instanceof PilotError, String(error));
+  const printed = Deno.inspect(error, { depth: Infinity });
+  assert.match(printed, /could not be reached/);
+  assert.match(printed, /\/api-key\/\[redacted\]/);
+  assert.ok(!printed.includes(key), printed);
+});
