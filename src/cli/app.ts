@@ -17,10 +17,11 @@ import { redact } from "../redact.ts";
 import { COMMANDS } from "./commands.ts";
 import type { Context } from "./context.ts";
 import { formatFailure } from "./failure.ts";
-import { renderHelp, versionLine } from "./help.ts";
+import { kebab, renderHelp, versionLine } from "./help.ts";
 import {
   CLI_NAME,
   HELP_BRIEF,
+  isGroup,
   LOGIN,
   LOGOUT,
   resolve,
@@ -126,9 +127,27 @@ const integrations: Record<string, StricliIntegration<Context>> = {
   },
 };
 
+/**
+ * The flag that takes a value and is given right before a token that starts
+ * with a dash: `--api-key --x1Y2...` is a key that starts with dashes, which
+ * the parser takes for an unknown option.
+ */
+function valueFlagBeforeDash(args: readonly string[]): string | undefined {
+  const { target } = resolve(args);
+  if (isGroup(target)) return undefined;
+  const valueFlags = Object.entries(target.flags)
+    .filter(([, spec]) => spec.kind === "parsed")
+    .map(([name]) => `--${kebab(name)}`);
+  const at = args.findIndex((arg, i) =>
+    i > 0 && arg.startsWith("-") && valueFlags.includes(args[i - 1])
+  );
+  return at > 0 ? args[at - 1] : undefined;
+}
+
 /** Flag values can be secrets (`--api-key=...`): echo flag names only. */
 function describeArgumentError(
   error: unknown,
+  args: readonly string[],
   { ArgumentScannerError }: typeof Stricli,
 ): string {
   if (!(error instanceof ArgumentScannerError)) {
@@ -139,12 +158,18 @@ function describeArgumentError(
     typeof name === "string" ? `--${name.replace(/=.*$/s, "")}` : "an option";
   switch (error.constructor.name) {
     case "FlagNotFoundError":
-    case "AliasNotFoundError":
+    case "AliasNotFoundError": {
+      // Not echoed: it may be the value of the flag before it.
+      const valueFlag = valueFlagBeforeDash(args);
+      if (valueFlag !== undefined) {
+        return `${valueFlag} needs a value (a value that starts with - goes as ${valueFlag}=VALUE)`;
+      }
       return `unknown option ${
         String(e.input ?? "").startsWith("-")
           ? String(e.input).replace(/=.*$/s, "")
           : flag(e.input)
       }`;
+    }
     case "UnsatisfiedFlagError":
       return `${flag(e.externalFlagName)} needs a value`;
     case "UnexpectedFlagError":
@@ -197,7 +222,7 @@ function buildApp(
           noCommandRegisteredForInput: ({ input }) =>
             usageLine(`unknown command ${JSON.stringify(redact(input))}`, args),
           exceptionWhileParsingArguments: (error) =>
-            usageLine(describeArgumentError(error, stricli), args),
+            usageLine(describeArgumentError(error, args, stricli), args),
           exceptionWhileRunningCommand: (error) => formatFailure(error, debug),
           exceptionWhileLoadingCommandFunction: (error) =>
             formatFailure(error, debug),

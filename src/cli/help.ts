@@ -19,7 +19,8 @@ import { VERSION } from "../version.ts";
 /** One row of the Options: or Commands: section. */
 type Row = [names: string, brief: string];
 
-function kebab(name: string): string {
+/** The command-line form of a flag's name: `apiKey` is `api-key`. */
+export function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 

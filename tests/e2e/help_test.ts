@@ -110,6 +110,17 @@ Deno.test("a mistyped value never echoes back: --api-key=SECRET as unknown flag"
   assert.ok(!result.stderr.includes(secret), result.stderr);
 });
 
+for (const secret of ["--pk-secret-value-123456789", "-SeCrEtVaLuEkEyAbC"]) {
+  Deno.test(`a key that starts with a dash never echoes back: --api-key ${secret}`, async () => {
+    const result = await runCli(["user", "login", "--api-key", secret], env);
+    assert.equal(result.code, 2);
+    assert.equal(
+      result.stderr,
+      "Usage error: --api-key needs a value (a value that starts with - goes as --api-key=VALUE). Run `pilotcli user login --help` for usage.\n",
+    );
+  });
+}
+
 Deno.test("without PILOT_AUTH_URL one line says how to set it", async () => {
   const result = await runCli(["user", "login"], {
     ...env,
