@@ -38,7 +38,13 @@ export async function exchangeApiKey(
   apiKey: string,
   options: ApiKeyOptions,
 ): Promise<TokenSet> {
-  const encoded = encodeURIComponent(apiKey);
+  // Every character but unreserved ones escaped, !'()* too (which
+  // encodeURIComponent leaves): the path segment then has nothing that ends
+  // redact()'s match of an API-key URL early.
+  const encoded = encodeURIComponent(apiKey).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
   registerSecret(apiKey);
   registerSecret(encoded);
   let answer;
