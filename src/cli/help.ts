@@ -24,9 +24,35 @@ export function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
+/** Where Click wraps help: 80 columns less its right margin of 2. */
+const WIDTH = 78;
+
+/** Rows as Click writes them: names padded, briefs wrapped under themselves. */
 function table(rows: Row[]): string[] {
   const width = Math.max(...rows.map(([names]) => names.length));
-  return rows.map(([names, brief]) => `  ${names.padEnd(width)}  ${brief}`);
+  const under = " ".repeat(width + 4);
+  return rows.flatMap(([names, brief]) => {
+    const [first, ...rest] = wrap(brief, WIDTH - width - 4);
+    return [
+      `  ${names.padEnd(width)}  ${first}`,
+      ...rest.map((line) => under + line),
+    ];
+  });
+}
+
+/** `text` in lines of at most `width` characters, broken between words. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === "" ? word : `${line} ${word}`;
+    }
+  }
+  return [...lines, line];
 }
 
 function optionRows(command: CommandSpec): Row[] {

@@ -47,12 +47,24 @@ Deno.test("help through the parser is the quick path's help, for every route", a
 
 Deno.test("help shows every flag of the spec with its brief", () => {
   for (const [route, spec] of [["login", LOGIN], ["logout", LOGOUT]] as const) {
-    const help = quickAnswer(["user", route, "--help"])!;
+    // A long brief is wrapped onto more lines.
+    const help = quickAnswer(["user", route, "--help"])!.replace(/\s+/g, " ");
     for (const flag of Object.values(spec.flags)) {
       assert.ok(help.includes(flag.brief), flag.brief);
     }
   }
   assert.match(quickAnswer(["user", "logout", "--help"])!, /-y, --yes /);
+});
+
+Deno.test("help wraps at 78 columns as Click does, under the brief's column", () => {
+  for (const route of [[], ["user"], ["user", "login"], ["user", "logout"]]) {
+    const help = quickAnswer([...route, "--help"])!;
+    for (const line of help.split("\n")) assert.ok(line.length <= 78, line);
+  }
+  assert.match(
+    quickAnswer(["user", "logout", "--help"])!,
+    /\n {2}-y, --yes {2}Input Y\/yes to confirm you want to logout, otherwise input N\/no\n {13}to remain logged in\.\n/,
+  );
 });
 
 Deno.test("quickAnswer leaves anything but help and version to the parser", () => {

@@ -29,7 +29,9 @@ const SEED_HELP: Record<string, string[]> = {
     "Usage: pilotcli user logout [OPTIONS]",
     "For user to logout.",
     "Options:",
-    "-y, --yes Input Y/yes to confirm you want to logout, otherwise input N/no to remain logged in.",
+    // Click wraps at 78 columns, and so does the seed's scrape.
+    "-y, --yes Input Y/yes to confirm you want to logout, otherwise input N/no",
+    "to remain logged in.",
     "--help Show this message and exit.",
   ],
 };
