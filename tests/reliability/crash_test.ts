@@ -17,7 +17,7 @@
 import assert from "node:assert/strict";
 import { approveOverHttp } from "../idp/person_http.ts";
 import { parseSession, type Session } from "../../src/session/session.ts";
-import { SESSION_INVALID } from "../../src/ui/messages.ts";
+import { LOGOUT_DONE, SESSION_INVALID } from "../../src/ui/messages.ts";
 import { Cli, runCli, type RunResult } from "./cli_runner.ts";
 import {
   type FaultProxy,
@@ -333,7 +333,11 @@ Deno.test("a temporary session file left by a killed write does not outlive the 
         const ends = kind === "ended" || kind === "idle";
         assert.equal(
           result.stderr,
-          ends ? `${SESSION_INVALID}\n` : result.stderr,
+          ends
+            ? `${SESSION_INVALID}\n`
+            : kind === "logout"
+            ? `${LOGOUT_DONE}\n`
+            : "",
         );
         assert.equal(result.code, ends ? 1 : 0, result.stderr);
         assert.deepEqual(
