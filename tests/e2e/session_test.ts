@@ -281,16 +281,24 @@ Deno.test("user status as text and as JSON", async () => {
     assert.match(text.stdout, /^Logged in as alice \(method: api-key\)$/m);
     assert.ok(text.stdout.includes(world.idp.issuer));
     assert.match(text.stdout, /Idle logout in /);
+    const before = Math.floor(Date.now() / 1000);
     const json = await world.cli(["user", "status", "--json"]);
+    const after = Math.ceil(Date.now() / 1000);
     assert.equal(json.code, 0, json.stderr);
     const status = JSON.parse(json.stdout);
     assert.equal(status.loggedIn, true);
     assert.equal(status.username, "alice");
     assert.equal(status.method, "api-key");
     assert.equal(status.authUrl, world.idp.issuer);
-    assert.ok(status.idleLogoutIn > 3500 && status.idleLogoutIn <= 3600);
-    assert.ok(status.accessTokenExpiresIn > 0);
     const session = parseSession(await Deno.readTextFile(world.sessionPath));
+    // Seconds by the CLI's clock, which read between our two readings.
+    const idleAt = session.lastActiveAt + 3600;
+    assert.ok(
+      status.idleLogoutIn >= idleAt - after &&
+        status.idleLogoutIn <= idleAt - before,
+      `${status.idleLogoutIn}`,
+    );
+    assert.ok(status.accessTokenExpiresIn > 0);
     for (const secret of [session.accessToken, session.refreshToken, API_KEY]) {
       assert.ok(!text.stdout.includes(secret) && !json.stdout.includes(secret));
     }
