@@ -7,6 +7,11 @@
 
 import { type Idp, type IdpOptions, startIdp } from "../idp/server.ts";
 import {
+  parseSession,
+  serializeSession,
+  type Session,
+} from "../../src/session/session.ts";
+import {
   buildDenoBundle,
   CliProcess,
   type CliResult,
@@ -99,4 +104,24 @@ export async function exists(path: string): Promise<boolean> {
 export async function printedLink(cli: CliProcess): Promise<string> {
   const [, link] = await cli.waitForStderr(/Open this link to log in: (\S+)/);
   return link;
+}
+
+/**
+ * Makes the stored access token look expired to the CLI (issued 400 s ago,
+ * expired 100 s ago), keeping everything else; the server still takes its
+ * refresh token. Written atomically, 0600.
+ */
+export async function expireAccessToken(dir: string): Promise<Session> {
+  const path = `${dir}/session.json`;
+  const session = parseSession(await Deno.readTextFile(path));
+  const now = Math.floor(Date.now() / 1000);
+  const expired = {
+    ...session,
+    accessTokenIssuedAt: now - 400,
+    accessTokenExpiresAt: now - 100,
+  };
+  const temp = `${dir}/.test-${crypto.randomUUID()}`;
+  await Deno.writeTextFile(temp, serializeSession(expired), { mode: 0o600 });
+  await Deno.rename(temp, path);
+  return expired;
 }

@@ -26,6 +26,7 @@ import { type CliResult, installNodePackage, runCli, RUNTIMES } from "./cli.ts";
 import {
   API_KEY,
   exists,
+  expireAccessToken,
   modeOf,
   printedLink,
   USER,
@@ -82,10 +83,6 @@ async function assertPrivate(world: World): Promise<void> {
 
 function usageError(detail: string, route: string): string {
   return `Usage error: ${detail}. Run \`${route} --help\` for usage.\n`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 const CASES: Case[] = [
@@ -244,12 +241,9 @@ const CASES: Case[] = [
   },
   {
     name: "concurrent user token on an expired token: one refresh, shared",
-    // Refreshed 2 s or less before expiry: after 2.1 s; the new token then
-    // leaves 2 s for the other five to see it as fresh.
-    idp: { accessTokenTtl: 4 },
     async run(world) {
       await apiKeyLogin(world);
-      await sleep(2100);
+      await expireAccessToken(world.configDir);
       const runs = await Promise.all(
         Array.from({ length: 6 }, () => world.cli(["user", "token"])),
       );

@@ -7,16 +7,13 @@
  */
 
 import { type Idp, type IdpOptions, startIdp } from "../idp/server.ts";
-import {
-  parseSession,
-  serializeSession,
-  type Session,
-} from "../../src/session/session.ts";
+import { serializeSession, type Session } from "../../src/session/session.ts";
 import type { FaultProxy } from "./fault_proxy.ts";
-import { USER } from "../e2e/harness.ts";
+import { expireAccessToken, USER } from "../e2e/harness.ts";
 
-// The user every suite signs in as: the end-to-end suites' own.
-export { USER };
+// The user every suite signs in as, and how its token expires early: the
+// end-to-end suites' own.
+export { expireAccessToken, USER };
 /** The realm path of the test server. */
 export const REALM_PATH = "/realms/pilot";
 /** The token endpoint, relative to the issuer. */
@@ -150,26 +147,6 @@ export async function craftSession(
   await Deno.writeTextFile(path, serializeSession(session), { mode: 0o600 });
   await Deno.chmod(path, 0o600);
   return await Deno.readFile(path);
-}
-
-/**
- * Makes the stored access token look expired to the CLI (issued 400 s ago,
- * expired 100 s ago), keeping everything else; the server still takes its
- * refresh token. Written atomically, 0600.
- */
-export async function expireAccessToken(dir: string): Promise<Session> {
-  const path = `${dir}/session.json`;
-  const session = parseSession(await Deno.readTextFile(path));
-  const now = Math.floor(Date.now() / 1000);
-  const expired = {
-    ...session,
-    accessTokenIssuedAt: now - 400,
-    accessTokenExpiresAt: now - 100,
-  };
-  const temp = `${dir}/.test-${randomHex(6)}`;
-  await Deno.writeTextFile(temp, serializeSession(expired), { mode: 0o600 });
-  await Deno.rename(temp, path);
-  return expired;
 }
 
 /**
