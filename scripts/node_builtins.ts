@@ -34,11 +34,20 @@ export interface OnDemandOptions {
 }
 
 /** A static import of a built-in, as the bundler writes it: one line. */
-const IMPORT = /^import\s+(.+?)\s+from\s*"node:([a-z_/]+)";?[ \t]*\n/gm;
-const SIDE_EFFECT_IMPORT = /^import\s*"node:([a-z_/]+)";?[ \t]*\n/gm;
+const IMPORT = /^import\s+(.+?)\s+from\s*"node:([a-z0-9_/]+)";?[ \t]*\n/gm;
+const SIDE_EFFECT_IMPORT = /^import\s*"node:([a-z0-9_/]+)";?[ \t]*\n/gm;
 /** The bundler's banner that gives bundled CommonJS code a `require`. */
 const REQUIRE_BANNER =
   /^import\s*\{\s*createRequire as (\w+)\s*\}\s*from\s*"node:module";?[ \t]*\n(var __require = \1\(import\.meta\.url\);)/m;
+
+/**
+ * The stand-in of a lazily looked-up built-in (`name` undefined) or of one of
+ * its functions or classes: everything asked of it goes to the real thing,
+ * looked up then. A function's stand-in is called, constructed, extended and
+ * tested with instanceof as the function itself, statics included.
+ */
+const LAZY_HELPER =
+  "var __lazyBuiltin = (id, name) => { const real = () => name === undefined ? process.getBuiltinModule(id) : process.getBuiltinModule(id)[name]; if (name === undefined) return new Proxy({}, { get: (_, key) => Reflect.get(real(), key), has: (_, key) => key in real() }); const stand = new Proxy(function () {}, { get: (_, key) => Reflect.get(real(), key), has: (_, key) => key in real(), apply: (_, self, args) => Reflect.apply(real(), self, args), construct: (_, args, target) => Reflect.construct(real(), args, target === stand ? real() : target) }); return stand; };";
 
 const NEEDS = "pilotcli needs Node.js 20.16 or later (for " +
   "process.getBuiltinModule): this is Node.js ${process.version}. " +
@@ -79,15 +88,17 @@ export function requireBuiltinsOnDemand(
     return "";
   });
   rest = rest.replace(IMPORT, (line, clause: string, module: string) => {
-    const whole = clause.match(/^(?:\*\s*as\s+)?([\w$]+)$/);
-    if (whole) {
+    const id = JSON.stringify(`node:${module}`);
+    // A built-in's default export, and its namespace, is its exports object.
+    const wholeModule = (local: string) =>
       lines.push(
         lazy.has(module)
-          ? `var ${whole[1]} = new Proxy({}, { get: (_, key) => ${
-            lookup(module)
-          }[key] });`
-          : `var ${whole[1]} = ${lookup(module)};`,
+          ? `var ${local} = __lazyBuiltin(${id});`
+          : `var ${local} = ${lookup(module)};`,
       );
+    const whole = clause.match(/^(?:\*\s*as\s+)?([\w$]+)$/);
+    if (whole) {
+      wholeModule(whole[1]);
       return "";
     }
     const named = clause.match(/^\{([^}]*)\}$/);
@@ -98,22 +109,25 @@ export function requireBuiltinsOnDemand(
       const [name, local = name] = part.split(/\s+as\s+/);
       return { name, local };
     });
+    for (const { local } of bindings.filter((b) => b.name === "default")) {
+      wholeModule(local);
+    }
+    const exports = bindings.filter(({ name }) => name !== "default");
+    if (exports.length === 0) return "";
     if (!lazy.has(module)) {
       lines.push(
         `var { ${
-          bindings.map(({ name, local }) =>
+          exports.map(({ name, local }) =>
             name === local ? name : `${name}: ${local}`
           ).join(", ")
         } } = ${lookup(module)};`,
       );
       return "";
     }
-    for (const { name, local } of bindings) {
+    for (const { name, local } of exports) {
       lazyImports.push({ module, name });
       lines.push(
-        `function ${local}(...args) { const value = ${
-          lookup(module)
-        }.${name}; return new.target ? new value(...args) : value.apply(this, args); }`,
+        `var ${local} = __lazyBuiltin(${id}, ${JSON.stringify(name)});`,
       );
     }
     return "";
@@ -125,9 +139,12 @@ export function requireBuiltinsOnDemand(
   const guard = options.program
     ? `if (typeof process.getBuiltinModule !== "function") { process.stderr.write(\`${NEEDS}\\n\`); process.exit(1); }`
     : `if (typeof process.getBuiltinModule !== "function") throw new Error(\`${NEEDS}\`);`;
+  const helper = lines.some((line) => line.includes("__lazyBuiltin("))
+    ? [LAZY_HELPER]
+    : [];
   const shebang = rest.match(/^#!.*\n/)?.[0] ?? "";
   return {
-    code: shebang + [guard, ...lines].join("\n") + "\n" +
+    code: shebang + [guard, ...helper, ...lines].join("\n") + "\n" +
       rest.slice(shebang.length),
     lazyImports,
   };
@@ -136,7 +153,7 @@ export function requireBuiltinsOnDemand(
 /**
  * Checks that each lazily looked-up import is a function or a class in this
  * runtime's Node.js built-ins (Deno's mirror Node's exports), since the
- * rewrite stands a forwarding function in for it.
+ * rewrite stands a function's stand-in in for it.
  */
 export async function checkLazyImports(
   imports: readonly LazyImport[],

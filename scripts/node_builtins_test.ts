@@ -38,15 +38,28 @@ import { createRequire as __deno_internal_createRequire } from "node:module";
 var __require = __deno_internal_createRequire(import.meta.url);
 import { Socket, isIP } from "node:net";
 import tty from "node:tty";
+import { Readable } from "node:stream";
+import { default as posix, sep } from "node:path";
+import { getHeapStatistics } from "node:v8";
 const loaded = (name) => process.moduleLoadList.includes("NativeModule " + name);
 const before = { net: loaded("net"), tty: loaded("tty") };
 const socket = new Socket();
 socket.destroy();
+class Sub extends Socket {}
+const sub = new Sub();
+sub.destroy();
 const isatty = tty.isatty(99);
 console.log(JSON.stringify({
   before,
   after: { net: loaded("net"), tty: loaded("tty") },
   socket: socket instanceof __require("node:net").Socket,
+  instanceOf: socket instanceof Socket,
+  subclass: sub instanceof Sub && sub instanceof Socket &&
+    typeof sub.write === "function",
+  statics: typeof Readable.from,
+  has: "isatty" in tty,
+  defaultAs: posix.join("a", "b") + sep,
+  digits: typeof getHeapStatistics,
   isIP: isIP("127.0.0.1"),
   isatty,
   fs: typeof fs.readFileSync,
@@ -72,16 +85,23 @@ Deno.test("requireBuiltinsOnDemand: no static import is left, the shebang stays 
 
 Deno.test("requireBuiltinsOnDemand: the rewritten bundle runs on Node, lazy built-ins load on first use", async () => {
   const { code, lazyImports } = requireBuiltinsOnDemand(BUNDLE, {
-    lazy: ["net", "tty"],
+    lazy: ["net", "tty", "stream"],
   });
   assert.deepEqual(lazyImports, [
     { module: "net", name: "Socket" },
     { module: "net", name: "isIP" },
+    { module: "stream", name: "Readable" },
   ]);
   assert.deepEqual(JSON.parse(await runOnNode(code)), {
     before: { net: false, tty: false },
     after: { net: true, tty: true },
     socket: true,
+    instanceOf: true,
+    subclass: true,
+    statics: "function",
+    has: true,
+    defaultAs: "a/b/",
+    digits: "function",
     isIP: 4,
     isatty: false,
     fs: "function",
