@@ -88,8 +88,8 @@ export interface NpmBuild {
  * import dynamically: only parsing flags and drawing a QR code need them.
  */
 const SEPARATE: Record<string, string> = {
-  "@stricli/core": "lib/stricli.mjs",
-  "qrcode-generator": "lib/qrcode.mjs",
+  "@stricli/core": "stricli.mjs",
+  "qrcode-generator": "qrcode.mjs",
 };
 
 const BIN_ENTRY = "scripts/npm_bin.ts";
@@ -112,11 +112,22 @@ interface DenoJson {
   name: string;
   version: string;
   license: string;
+  imports: Record<string, string>;
 }
 
 /** The package.json of the npm package. */
-export function packageJson(deno: DenoJson): Record<string, unknown> {
+function packageJson(deno: DenoJson): Record<string, unknown> {
   const repository = Deno.env.get("PILOTCLI_REPOSITORY_URL");
+  // A CI remote can carry a token (https://x-access-token:...@...): never
+  // publish one.
+  if (repository) {
+    const url = new URL(repository);
+    if (url.username || url.password) {
+      throw new Error(
+        "PILOTCLI_REPOSITORY_URL holds credentials: set it to the repository's public URL",
+      );
+    }
+  }
   return {
     name: deno.name,
     version: deno.version,
@@ -155,19 +166,15 @@ export async function buildNpm(outDir = rootPath("npm")): Promise<NpmBuild> {
   await Deno.remove(outDir, { recursive: true }).catch((err) => {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   });
-  const imports = (JSON.parse(
-    await Deno.readTextFile(rootPath("deno.json")),
-  ) as { imports: Record<string, string> }).imports;
   for (const [name, file] of Object.entries(SEPARATE)) {
-    if (imports[name] === undefined) {
+    const entry = deno.imports?.[name];
+    if (entry === undefined) {
       throw new Error(`deno.json has no import of ${name}`);
     }
-    const code = await nodeBundle(imports[name], `${outDir}/${file}`);
+    const code = await nodeBundle(entry, `${outDir}/lib/${file}`);
     checkBundle(code, { shebang: false });
   }
-  const separateFiles = Object.values(SEPARATE).map((file) =>
-    `./${file.slice("lib/".length)}`
-  );
+  const separateFiles = Object.values(SEPARATE).map((file) => `./${file}`);
 
   const bin = `${outDir}/${BIN}`;
   const binCode = await nodeBundle(BIN_ENTRY, bin, { program: true });
@@ -204,8 +211,7 @@ export async function buildNpm(outDir = rootPath("npm")): Promise<NpmBuild> {
 /**
  * Bundles `entry` into `output` for Node: the packages of SEPARATE left to
  * their files in lib/, built-ins looked up on demand
- * (scripts/node_builtins.ts); a program gets the node shebang. Returns the
- * code.
+ * (scripts/node_builtins.ts). Returns the code.
  */
 export async function nodeBundle(
   entry: string,
@@ -216,16 +222,16 @@ export async function nodeBundle(
     external: Object.keys(SEPARATE),
   });
   for (const [name, file] of Object.entries(SEPARATE)) {
-    const local = `./${file.slice("lib/".length)}`;
     bundled = bundled.replaceAll(
       `import(${JSON.stringify(name)})`,
-      `import(${JSON.stringify(local)})`,
+      `import(${JSON.stringify(`./${file}`)})`,
     );
   }
-  const { code, lazyImports } = requireBuiltinsOnDemand(
-    program && !bundled.startsWith("#!") ? `${SHEBANG}\n${bundled}` : bundled,
-    { lazy: LAZY_BUILTINS, program },
-  );
+  // A program's shebang (the entry's first line) is kept by the bundler.
+  const { code, lazyImports } = requireBuiltinsOnDemand(bundled, {
+    lazy: LAZY_BUILTINS,
+    program,
+  });
   await checkLazyImports(lazyImports);
   await Deno.writeTextFile(output, code);
   return code;
@@ -238,7 +244,7 @@ export async function nodeBundle(
  * it must reference) and those it `mayLoad`. The program's starts with a
  * node shebang.
  */
-export function checkBundle(
+function checkBundle(
   code: string,
   { shebang, loads = [], mayLoad = [] }: {
     shebang: boolean;
