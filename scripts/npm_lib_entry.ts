@@ -6,9 +6,10 @@
  * import { getAccessToken } from "@pilot/pilotcli";
  * ```
  *
- * Its types are `scripts/npm_lib.d.ts`, copied to `npm/lib/mod.d.ts`; when
- * this list changes, that file changes with it (`tests/e2e/npm_library_test.ts`
- * type-checks one against the other). It is not part of the Deno program.
+ * It exports all of `src/lib.ts`, which is the library API and nothing
+ * else. Its types are `scripts/npm_lib.d.ts`, copied to `npm/lib/mod.d.ts`
+ * (`tests/e2e/npm_library_test.ts` holds that file's types equal to
+ * src/lib.ts's). It is not part of the Deno program.
  *
  * @module
  */
@@ -17,11 +18,4 @@
 // namespace exists before src/lib.ts, or anything it loads, is evaluated.
 import "./npm_lib_shim.ts";
 
-export {
-  getAccessToken,
-  loginWithApiKey,
-  PilotError,
-  type PilotOptions,
-  readSession,
-  type SessionInfo,
-} from "../src/lib.ts";
+export * from "../src/lib.ts";

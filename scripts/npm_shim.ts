@@ -1,12 +1,14 @@
 /**
  * The Deno namespace on Node.js, for the npm package: `@deno/shim-deno`, with
  * pilotcli's fixes. Both bundled entries install it before any pilotcli
- * module runs: the program (`scripts/npm_entry.ts`, always) and the library
+ * module runs: the CLI (`scripts/npm_entry.ts`, always) and the library
  * (`scripts/npm_lib_shim.ts`, only where `globalThis.Deno` is absent). It is
  * not part of the Deno program.
  *
- * Where the shim falls short of what pilotcli uses, it is fixed here, on a
- * copy of the shim's namespace, never in the CLI's source:
+ * Where the shim falls short of what pilotcli uses, it is fixed here, never
+ * in the CLI's source: in a namespace of our own over the shim's, and, for
+ * the open file and the standard streams, in the shim's own objects (so
+ * install it once per process):
  *
  * - File system errors are Deno's: the shim throws plain Node errors
  *   (`ENOENT: no such file or directory, lstat '/x'`), some half-mapped
@@ -264,7 +266,7 @@ function denoNamespace(): Namespace {
 /** What {@linkcode installDenoShim} does where a Deno namespace already exists. */
 export interface InstallOptions {
   /**
-   * true: replace it (the program, which is Node's alone); false: leave it
+   * true: replace it (the CLI, which is Node's alone); false: leave it
    * (the library, which Deno code may import too, and which must then run
    * on the real Deno).
    */
