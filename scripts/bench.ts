@@ -24,12 +24,14 @@ import { type Idp, startIdp } from "../tests/idp/server.ts";
 import {
   buildDenoBundle,
   CliProcess,
+  installNodePackage,
   permissionFlags,
   runCli,
 } from "../tests/e2e/cli.ts";
 import { nodeBundle } from "./build_npm.ts";
+import { rootPath } from "./bundle.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname;
+const ROOT = rootPath("./");
 const REPS = Number(Deno.env.get("BENCH_REPS") ?? 31);
 const WARMUP = 5;
 const API_KEY = "pk-bench-0123456789abcdef";
@@ -62,29 +64,6 @@ interface StartupCase {
   env: Record<string, string>;
   baseline?: string;
   target?: number;
-}
-
-/** The npm build installed into a temporary prefix. */
-async function installNpmBuild(tmp: string) {
-  const sh = (cmd: string, args: string[], cwd = ROOT) =>
-    new Deno.Command(cmd, { args, cwd, stdout: "piped", stderr: "inherit" })
-      .output().then((o) => {
-        if (o.code !== 0) throw new Error(`${cmd} ${args.join(" ")} failed`);
-        return new TextDecoder().decode(o.stdout);
-      });
-  await sh(Deno.execPath(), ["task", "--quiet", "build:npm"]);
-  const packed = JSON.parse(
-    await sh("npm", ["pack", "--json", "--pack-destination", tmp, "./npm"]),
-  )[0];
-  const tarball = `${tmp}/${packed.filename}`;
-  const prefix = `${tmp}/prefix`;
-  await sh("npm", ["install", "-g", "--prefix", prefix, tarball]);
-  const du = await sh("du", ["-sk", `${prefix}/lib/node_modules`]);
-  return {
-    bin: `${prefix}/bin/pilotcli`,
-    tarballBytes: (await Deno.stat(tarball)).size,
-    installedBytes: Number(du.split(/\s/)[0]) * 1024,
-  };
 }
 
 /**
@@ -165,7 +144,9 @@ async function startupRows(idp: Idp, configDir: string, tmp: string) {
       baseline: "deno bare",
     },
   ];
-  const npm = await installNpmBuild(tmp);
+  // Built, packed and installed as the tests do it: offline, with an npm
+  // cache of its own, the checkout's npm/ untouched.
+  const npm = await installNodePackage();
   cases.push(
     { name: "node bare", cmd: "node", args: [`${tmp}/empty.mjs`], env },
     {

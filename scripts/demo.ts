@@ -14,8 +14,9 @@ import { approveOverHttp } from "../tests/idp/person_http.ts";
 import { startIdp } from "../tests/idp/server.ts";
 import { DEMO_API_KEY, DEMO_USER } from "../tests/idp/main.ts";
 import { permissionFlags } from "../tests/e2e/cli.ts";
+import { rootPath } from "./bundle.ts";
 
-const MOD = new URL("../mod.ts", import.meta.url).pathname;
+const MOD = rootPath("mod.ts");
 const approve = Deno.args.includes("--approve");
 
 const idp = await startIdp({
@@ -66,8 +67,9 @@ say(
 );
 
 let approving: Promise<void> | undefined;
+let code: number;
 try {
-  const code = await pilotcli(["user", "login"], (stderr) => {
+  code = await pilotcli(["user", "login"], (stderr) => {
     const link = stderr.match(/Open this link to log in: (\S+)/)?.[1];
     if (approve && link && !approving) {
       say(`[demo] approving as "${DEMO_USER}" in the browser's place...`);
@@ -75,10 +77,13 @@ try {
     }
   });
   await approving;
-  if (code !== 0) Deno.exit(code);
-  await pilotcli(["user", "status"]);
-  await pilotcli(["user", "logout", "--yes"]);
+  if (code === 0) {
+    await pilotcli(["user", "status"]);
+    await pilotcli(["user", "logout", "--yes"]);
+  }
 } finally {
   await idp.close();
   await Deno.remove(configDir, { recursive: true });
 }
+// After the clean-up: Deno.exit would skip it.
+Deno.exit(code);
