@@ -189,22 +189,19 @@ export interface CliOptions {
   env?: Record<string, string>;
   /** Text for standard input; closed right away when absent. */
   stdin?: string;
-  /** Extra deno flags placed before the program (not on Node). */
-  denoFlags?: string[];
   /** A umask to run under, e.g. "000". */
   umask?: string;
   /** Which runtime runs the CLI; default "deno". */
   runtime?: Runtime;
-  /** Kill the run (SIGKILL) after this long, in ms, so a hang fails its test; default 90000. */
-  limitMs?: number;
 }
 
-/** The argument list and environment of a process the tests started. */
+/** A run still going after this long (ms) is killed (SIGKILL), so a hang fails its test. */
+const LIMIT_MS = 90_000;
+
+/** A process the tests started. */
 export interface Started {
   /** argv, the program included. */
   argv: string[];
-  /** Its whole environment. */
-  env: Record<string, string>;
 }
 
 /** Every CLI process started in this test process, in order: the secrets suite checks no secret was on a command line. */
@@ -222,7 +219,7 @@ export interface CliResult {
   stderr: string;
   /** From start to exit, in ms. */
   ms: number;
-  /** Whether the safety limit (limitMs) killed it. */
+  /** Whether the safety limit (LIMIT_MS) killed it. */
   overLimit: boolean;
 }
 
@@ -239,11 +236,9 @@ export function permissionFlags(authUrl: string, configDir: string): string[] {
 /** A running CLI whose stderr can be watched while it runs. */
 export class CliProcess {
   #child: Deno.ChildProcess | undefined;
-  #argv: string[] = [];
   #pendingSignals: Deno.Signal[] = [];
   #stdout = "";
   #stderr = "";
-  #exited = false;
   #done: Promise<CliResult>;
   #waiters: Array<() => void> = [];
 
@@ -260,7 +255,6 @@ export class CliProcess {
       "--quiet",
       ...flags,
       ...permissionFlags(options.authUrl, options.configDir),
-      ...(options.denoFlags ?? []),
       program,
       ...args,
     ];
@@ -268,9 +262,6 @@ export class CliProcess {
       this.#child = this.#spawn(deno(MOD), options);
       this.#done = this.#collect(this.#child, options);
       return;
-    }
-    if (runtime === "node" && options.denoFlags?.length) {
-      throw new Error("denoFlags are for Deno only");
     }
     const command = runtime === "bundle"
       ? buildDenoBundle().then((bundle) => deno(bundle, "--no-config"))
@@ -300,8 +291,7 @@ export class CliProcess {
       NO_COLOR: "1",
       ...options.env,
     };
-    this.#argv = command;
-    started.push({ argv: [...command], env: { ...env } });
+    started.push({ argv: [...command] });
     return new Deno.Command(command[0], {
       args: command.slice(1),
       clearEnv: true,
@@ -319,7 +309,7 @@ export class CliProcess {
     const limit = setTimeout(() => {
       overLimit = true;
       this.kill("SIGKILL");
-    }, options.limitMs ?? 90_000);
+    }, LIMIT_MS);
     const writer = child.stdin.getWriter();
     const stdinDone = (async () => {
       if (input !== undefined) {
@@ -343,7 +333,6 @@ export class CliProcess {
       stdinDone,
     ]).then(([status]) => {
       clearTimeout(limit);
-      this.#exited = true;
       for (const wake of this.#waiters.splice(0)) wake();
       return {
         code: status.code,
@@ -354,26 +343,6 @@ export class CliProcess {
         overLimit,
       };
     });
-  }
-
-  /** Its argument list, the program included (empty until it has started). */
-  get argv(): string[] {
-    return this.#argv;
-  }
-
-  /** Its process id (0 until it has started). */
-  get pid(): number {
-    return this.#child?.pid ?? 0;
-  }
-
-  /** Stderr so far. */
-  get stderr(): string {
-    return this.#stderr;
-  }
-
-  /** Whether it has exited. */
-  get exited(): boolean {
-    return this.#exited;
   }
 
   /** Waits until stderr matches `pattern` and returns the match. */

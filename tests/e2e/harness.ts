@@ -43,8 +43,6 @@ export interface World {
   ): CliProcess;
   /** The session file's path. */
   sessionPath: string;
-  /** The runtime that runs the CLI. */
-  runtime: Runtime;
 }
 
 /** The test server's options, and the runtime of the CLI (default "deno"). */
@@ -75,7 +73,6 @@ export async function withWorld(
       idp,
       configDir,
       sessionPath: `${configDir}/session.json`,
-      runtime,
       cli: (args, more = {}) => runCli(args, { ...base, ...more }),
       spawn: (args, more = {}) => new CliProcess(args, { ...base, ...more }),
     });
