@@ -5,7 +5,13 @@
  * @module
  */
 
-import { type Idp, type IdpOptions, startIdp } from "../idp/server.ts";
+import {
+  CLIENT_ID,
+  type Idp,
+  type IdpOptions,
+  PATHS,
+  startIdp,
+} from "../idp/server.ts";
 import {
   parseSession,
   serializeSession,
@@ -121,4 +127,39 @@ export async function expireAccessToken(dir: string): Promise<Session> {
   await Deno.writeTextFile(temp, serializeSession(expired), { mode: 0o600 });
   await Deno.rename(temp, path);
   return expired;
+}
+
+/**
+ * Revokes `refreshToken` at the test server (RFC 7009), as an administrator
+ * would, behind the CLI's back.
+ */
+export async function revokeAtServer(
+  issuer: string,
+  refreshToken: string,
+): Promise<void> {
+  const response = await fetch(`${issuer}${PATHS.revocation}`, {
+    method: "POST",
+    body: new URLSearchParams({ token: refreshToken, client_id: CLIENT_ID }),
+  });
+  await response.body?.cancel();
+  if (response.status !== 200) {
+    throw new Error(`the revocation endpoint answered HTTP ${response.status}`);
+  }
+}
+
+/** Whether the test server takes `refreshToken` (a refresh uses it up). */
+export async function refreshWorks(
+  issuer: string,
+  refreshToken: string,
+): Promise<boolean> {
+  const response = await fetch(`${issuer}${PATHS.token}`, {
+    method: "POST",
+    body: new URLSearchParams({
+      grant_type: "refresh_token",
+      refresh_token: refreshToken,
+      client_id: CLIENT_ID,
+    }),
+  });
+  await response.body?.cancel();
+  return response.status === 200;
 }

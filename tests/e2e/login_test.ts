@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { approveInBrowser } from "../idp/person_browser.ts";
 import { approveOverHttp } from "../idp/person_http.ts";
+import { DEVICE_CODE_GRANT_TYPE, PATHS } from "../idp/server.ts";
 import { decode } from "../qr_reader.ts";
 import {
   API_KEY_INVALID,
@@ -27,8 +28,7 @@ import {
   type World,
 } from "./harness.ts";
 
-const TOKEN = "/protocol/openid-connect/token";
-const DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
+const TOKEN = PATHS.token;
 
 async function readSession(world: World) {
   return parseSession(await Deno.readTextFile(world.sessionPath));
@@ -134,7 +134,7 @@ Deno.test("polling honours the interval: the server never says slow_down", async
     const result = await cli.result();
     assert.equal(result.code, 0, result.stderr);
     const polls = world.idp.requests.filter((r) =>
-      r.path === TOKEN && r.grantType === DEVICE_GRANT
+      r.path === TOKEN && r.grantType === DEVICE_CODE_GRANT_TYPE
     );
     assert.ok(polls.length >= 3, `only ${polls.length} polls`);
     assert.ok(polls.every((r) => r.error !== "slow_down"));
@@ -151,7 +151,7 @@ Deno.test("a 5xx answer while polling is survived", async () => {
     world.idp.failNext(TOKEN, {
       count: 2,
       status: 503,
-      grantType: DEVICE_GRANT,
+      grantType: DEVICE_CODE_GRANT_TYPE,
     });
     const cli = world.spawn(["user", "login", "--no-qr"]);
     const link = await printedLink(cli);

@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { approveOverHttp } from "../idp/person_http.ts";
-import type { IdpOptions } from "../idp/server.ts";
+import { CLIENT_ID, type IdpOptions, PATHS } from "../idp/server.ts";
 import { decode } from "../qr_reader.ts";
 import { parseSession, type Session } from "../../src/session/session.ts";
 import {
@@ -34,7 +34,7 @@ import {
   type World,
 } from "./harness.ts";
 
-const TOKEN = "/protocol/openid-connect/token";
+const TOKEN = PATHS.token;
 
 /** One end-to-end case; `run` asserts the same expectations on each runtime. */
 interface Case {
@@ -209,7 +209,7 @@ const CASES: Case[] = [
         username: USER.username,
         method: "api-key",
         authUrl: world.idp.issuer,
-        clientId: "cli",
+        clientId: CLIENT_ID,
         accessTokenExpiresAt: iso(session.accessTokenExpiresAt),
         accessTokenExpiresIn: status.accessTokenExpiresIn,
         idleLogoutAt: iso(session.lastActiveAt + 3600),

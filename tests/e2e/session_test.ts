@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import { approveOverHttp } from "../idp/person_http.ts";
+import { PATHS } from "../idp/server.ts";
 import { parseSession, type Session } from "../../src/session/session.ts";
 import {
   LOGOUT_CANCELLED,
@@ -19,12 +20,14 @@ import {
   exists,
   expireAccessToken,
   printedLink,
+  refreshWorks,
+  revokeAtServer,
   USER,
   withWorld,
   type World,
 } from "./harness.ts";
 
-const TOKEN = "/protocol/openid-connect/token";
+const TOKEN = PATHS.token;
 
 async function apiKeyLogin(world: World): Promise<Session> {
   const result = await world.cli(["user", "login", "--api-key", API_KEY]);
@@ -38,20 +41,6 @@ async function deviceLogin(world: World): Promise<Session> {
   const result = await cli.result();
   assert.equal(result.code, 0, result.stderr);
   return parseSession(await Deno.readTextFile(world.sessionPath));
-}
-
-/** Asks the server directly whether a refresh token still works. */
-async function refreshWorks(world: World, refreshToken: string) {
-  const response = await fetch(`${world.idp.issuer}${TOKEN}`, {
-    method: "POST",
-    body: new URLSearchParams({
-      grant_type: "refresh_token",
-      refresh_token: refreshToken,
-      client_id: "cli",
-    }),
-  });
-  await response.body?.cancel();
-  return response.status === 200;
 }
 
 function sleep(ms: number) {
@@ -116,7 +105,10 @@ Deno.test("logout -y and --yes skip the question and end the session at the serv
       assert.equal(result.code, 0, result.stderr);
       assert.equal(result.stderr, `${LOGOUT_DONE}\n`);
       assert.equal(await exists(world.sessionPath), false);
-      assert.equal(await refreshWorks(world, session.refreshToken), false);
+      assert.equal(
+        await refreshWorks(world.idp.issuer, session.refreshToken),
+        false,
+      );
     }
   });
 });
@@ -162,7 +154,10 @@ for (
       assert.equal(result.stderr, `${SESSION_INVALID}\n`);
       assert.equal(await exists(world.sessionPath), false);
       // The server was told too.
-      assert.equal(await refreshWorks(world, session.refreshToken), false);
+      assert.equal(
+        await refreshWorks(world.idp.issuer, session.refreshToken),
+        false,
+      );
     });
   });
 }
@@ -217,7 +212,10 @@ Deno.test("16 processes on an expired access token: all succeed, one refresh, a 
     assert.equal(refreshes(world).length, 1);
     const session = parseSession(await Deno.readTextFile(world.sessionPath));
     assert.equal(runs[0].stdout, `${session.accessToken}\n`);
-    assert.equal(await refreshWorks(world, session.refreshToken), true);
+    assert.equal(
+      await refreshWorks(world.idp.issuer, session.refreshToken),
+      true,
+    );
   });
 });
 
@@ -250,18 +248,7 @@ Deno.test("a refresh token the server rejects ends the session", async () => {
   await withWorld({}, async (world) => {
     const session = await deviceLogin(world);
     // Revoked behind the CLI's back (RFC 7009), as an administrator would.
-    const revoked = await fetch(
-      `${world.idp.issuer}/protocol/openid-connect/revoke`,
-      {
-        method: "POST",
-        body: new URLSearchParams({
-          token: session.refreshToken,
-          client_id: "cli",
-        }),
-      },
-    );
-    await revoked.body?.cancel();
-    assert.equal(revoked.status, 200);
+    await revokeAtServer(world.idp.issuer, session.refreshToken);
     await expireAccessToken(world.configDir);
     const result = await world.cli(["user", "token"]);
     assert.equal(result.code, 1);
@@ -338,8 +325,14 @@ Deno.test("logging in again ends the replaced session at the server", async () =
   await withWorld({}, async (world) => {
     const first = await deviceLogin(world);
     const second = await apiKeyLogin(world);
-    assert.equal(await refreshWorks(world, first.refreshToken), false);
-    assert.equal(await refreshWorks(world, second.refreshToken), true);
+    assert.equal(
+      await refreshWorks(world.idp.issuer, first.refreshToken),
+      false,
+    );
+    assert.equal(
+      await refreshWorks(world.idp.issuer, second.refreshToken),
+      true,
+    );
   });
 });
 

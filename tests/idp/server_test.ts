@@ -15,11 +15,12 @@ import {
   DEVICE_CODE_GRANT_TYPE,
   type Idp,
   type IdpOptions,
+  PATHS,
   startIdp,
 } from "./server.ts";
 
-const TOKEN = "/protocol/openid-connect/token";
-const DEVICE_AUTH = "/protocol/openid-connect/auth/device";
+const TOKEN = PATHS.token;
+const DEVICE_AUTH = PATHS.deviceAuthorization;
 const USERS = { alice: "alice-password", bob: "bob-password" };
 const API_KEYS = { "alice-key-0123456789": "alice" };
 /** Fast but not jittery: tests poll every 0.2 s. */

@@ -22,6 +22,8 @@ import { Cli, runCli } from "./cli_runner.ts";
 import {
   expireAccessToken,
   leftovers,
+  printedLink,
+  refreshWorks,
   startTestIdp,
   TempRoot,
   TOKEN_PATH,
@@ -43,9 +45,7 @@ Deno.test(`concurrency: ${PROCESSES} × user token on an expired access token, $
   try {
     // A device-code session: a rejected refresh has no API key to fall back on.
     const login = new Cli(["user", "login", "--no-qr"], options);
-    const [, link] = await login.waitForStderr(
-      /Open this link to log in: (\S+)/,
-    );
+    const link = await printedLink(login);
     await approveOverHttp(link, USER);
     assert.equal((await login.result()).code, 0);
 
@@ -135,20 +135,6 @@ Deno.test(`concurrency: ${PROCESSES} × user token on an expired access token, $
 async function accessWorks(issuer: string, token: string): Promise<boolean> {
   const response = await fetch(`${issuer}/protocol/openid-connect/userinfo`, {
     headers: { authorization: `Bearer ${token}` },
-  });
-  await response.body?.cancel();
-  return response.status === 200;
-}
-
-/** Whether the server takes the refresh token (this uses it up). */
-async function refreshWorks(issuer: string, token: string): Promise<boolean> {
-  const response = await fetch(`${issuer}${TOKEN_PATH}`, {
-    method: "POST",
-    body: new URLSearchParams({
-      grant_type: "refresh_token",
-      refresh_token: token,
-      client_id: "cli",
-    }),
   });
   await response.body?.cancel();
   return response.status === 200;

@@ -32,7 +32,9 @@ import {
   leftovers,
   markerKey,
   originOf,
+  printedLink,
   prng,
+  revokeAtServer,
   startTestIdp,
   TempRoot,
   USER,
@@ -269,9 +271,7 @@ Deno.test(`crash safety: kill -9 at ${KILLS} random moments of refreshes and ses
       return;
     }
     const login = new Cli(["user", "login", "--no-qr"], options);
-    const [, link] = await login.waitForStderr(
-      /Open this link to log in: (\S+)/,
-    );
+    const link = await printedLink(login);
     await approveOverHttp(proxy.unrewrite(link), USER);
     const r = await login.result();
     assert.equal(r.code, 0, r.stderr);
@@ -325,7 +325,9 @@ Deno.test("a temporary session file left by a killed write does not outlive the 
         }
         const temp = `${dir}/session.json.0123456789abcdef.tmp`;
         await Deno.copyFile(`${dir}/session.json`, temp);
-        if (kind === "ended") await revoke(idp.issuer, tokens.refresh_token);
+        if (kind === "ended") {
+          await revokeAtServer(idp.issuer, tokens.refresh_token);
+        }
         const result = await runCli(args, {
           authUrl: idp.issuer,
           configDir: dir,
@@ -450,12 +452,4 @@ async function readSession(dir: string): Promise<Session | undefined> {
   } catch {
     return undefined;
   }
-}
-
-async function revoke(issuer: string, token: string): Promise<void> {
-  const response = await fetch(`${issuer}/protocol/openid-connect/revoke`, {
-    method: "POST",
-    body: new URLSearchParams({ token, client_id: "cli" }),
-  });
-  await response.body?.cancel();
 }

@@ -35,6 +35,7 @@ import {
   markerKey,
   originOf,
   pool,
+  printedLink,
   REALM_PATH,
   sameBytes,
   stackLines,
@@ -168,9 +169,7 @@ async function runCase(
     });
     try {
       if (row.whilePolling) {
-        const [, link] = await cli.waitForStderr(
-          /Open this link to log in: (\S+)/,
-        );
+        const link = await printedLink(cli);
         await cli.waitForStderr(new RegExp(escape(WAITING)));
         c.switchedAt = proxy.requests.length;
         await proxy.setFault(fault);

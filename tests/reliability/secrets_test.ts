@@ -21,6 +21,8 @@ import {
   linesOf,
   markerKey,
   originOf,
+  printedLink,
+  revokeAtServer,
   stackLines,
   startTestIdp,
   TempRoot,
@@ -313,7 +315,7 @@ Deno.test("secrets never reach output, other files of the config dir, or argv", 
       await deviceLogin(`device login, tokens unusable${d}`, debug, true);
       // A session revoked behind the CLI's back ends when next used.
       const stored = parseSession(await Deno.readTextFile(sessionPath()));
-      await revoke(idp.issuer, stored.refreshToken);
+      await revokeAtServer(idp.issuer, stored.refreshToken);
       await expireAccessToken(dir);
       const ended = await cli(`token with a revoked session${d}`, [
         "user",
@@ -390,9 +392,7 @@ Deno.test("secrets never reach output, other files of the config dir, or argv", 
       configDir: dir,
       env: debug ? { PILOT_DEBUG: "1" } : {},
     });
-    const [, link] = await login.waitForStderr(
-      /Open this link to log in: (\S+)/,
-    );
+    const link = await printedLink(login);
     if (unusable) await proxy.setFault("missing_fields");
     try {
       await approveOverHttp(proxy.unrewrite(link), USER);
@@ -416,14 +416,6 @@ Deno.test("secrets never reach output, other files of the config dir, or argv", 
     await collectFiles(label);
   }
 });
-
-async function revoke(issuer: string, token: string): Promise<void> {
-  const response = await fetch(`${issuer}/protocol/openid-connect/revoke`, {
-    method: "POST",
-    body: new URLSearchParams({ token, client_id: "cli" }),
-  });
-  await response.body?.cancel();
-}
 
 /** Paths of the files in `dir` and below, relative to it. */
 async function filesUnder(dir: string, sub = ""): Promise<string[]> {

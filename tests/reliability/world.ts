@@ -9,15 +9,23 @@
 import { type Idp, type IdpOptions, startIdp } from "../idp/server.ts";
 import { serializeSession, type Session } from "../../src/session/session.ts";
 import type { FaultProxy } from "./fault_proxy.ts";
-import { expireAccessToken, USER } from "../e2e/harness.ts";
+import {
+  expireAccessToken,
+  printedLink,
+  refreshWorks,
+  revokeAtServer,
+  USER,
+} from "../e2e/harness.ts";
+import { PATHS, REALM } from "../idp/server.ts";
 
-// The user every suite signs in as, and how its token expires early: the
-// end-to-end suites' own.
-export { expireAccessToken, USER };
+// The user every suite signs in as, and the end-to-end suites' ways to
+// expire its token early, ask the server about it or revoke it, and read the
+// login link.
+export { expireAccessToken, printedLink, refreshWorks, revokeAtServer, USER };
 /** The realm path of the test server. */
-export const REALM_PATH = "/realms/pilot";
+export const REALM_PATH = `/realms/${REALM}`;
 /** The token endpoint, relative to the issuer. */
-export const TOKEN_PATH = "/protocol/openid-connect/token";
+export const TOKEN_PATH = PATHS.token;
 
 /** A unique API key no other test uses: `pk-MARKER-<random hex>`. */
 export function markerKey(): string {
