@@ -83,7 +83,7 @@ interface Kill {
   /** What was on disk right after the kill. */
   left: string[];
   sessionAfterKill: "valid" | "absent";
-  next: "works" | "invalid";
+  next: "works" | "invalid" | "failed";
   nextMs: number;
 }
 
@@ -213,7 +213,7 @@ Deno.test(`crash safety: kill -9 at ${KILLS} random moments of refreshes and ses
         // The next run works, or says the session is invalid, cleanly.
         const next = await runCli(["user", "token"], options);
         const session = await readSession(dir);
-        let outcome: Kill["next"] = "works";
+        let outcome: Kill["next"] = "failed";
         if (
           next.code === 0 && next.stderr === "" &&
           next.stdout === `${session?.accessToken}\n`
@@ -230,7 +230,11 @@ Deno.test(`crash safety: kill -9 at ${KILLS} random moments of refreshes and ses
         if (after.length) {
           say(
             `after a kill at ${strategy} of ${command} and a next user token that ${
-              outcome === "works" ? "worked" : "found the session invalid"
+              {
+                works: "worked",
+                invalid: "found the session invalid",
+                failed: "failed",
+              }[outcome]
             }, left behind: ${after.join(", ")}`,
           );
           // Clear them, so one finding is reported once.

@@ -67,8 +67,6 @@ const SECRET_FIELDS = [
 
 /** One request the proxy got. */
 export interface ProxiedRequest {
-  /** When it arrived (Date.now()). */
-  at: number;
   /** The HTTP method. */
   method: string;
   /** The request target, e.g. "/realms/pilot/protocol/openid-connect/token". */
@@ -108,31 +106,21 @@ export interface ProxyHooks {
 
 /** Options of {@linkcode startFaultProxy}. */
 export interface FaultProxyOptions {
-  /** The fault to start with; default "pass". */
-  fault?: Fault;
   /**
    * Which band of ports to use (0..9): proxies of different test files
    * should use different slots. Default 0.
    */
   slot?: number;
-  /** Hooks. */
-  hooks?: ProxyHooks;
 }
 
 /** A running fault proxy. */
 export interface FaultProxy {
   /** `http://127.0.0.1:PORT`: the proxy's origin. */
   readonly origin: string;
-  /** The proxy's port (kept while it refuses). */
-  readonly port: number;
-  /** The origin of the server behind it. */
-  readonly target: string;
   /** Every request it got. */
   readonly requests: ProxiedRequest[];
   /** Every secret value it saw pass (tokens, device codes, API keys). */
   readonly secrets: Set<string>;
-  /** The current fault. */
-  readonly fault: Fault;
   /** The hooks; may be replaced at any time. */
   hooks: ProxyHooks;
   /** Switches to another fault; resolves when it is in force. */
@@ -159,7 +147,7 @@ const HTML_500 = `<!DOCTYPE html>
  * Starts a proxy in front of `target` (an origin, e.g. `idp`'s
  * `http://127.0.0.1:PORT`), on 127.0.0.1.
  */
-export async function startFaultProxy(
+export function startFaultProxy(
   target: string,
   options: FaultProxyOptions = {},
 ): Promise<FaultProxy> {
@@ -222,7 +210,6 @@ export async function startFaultProxy(
     if (!request) return;
     const form = formOf(request);
     const entry: ProxiedRequest = {
-      at: Date.now(),
       method: request.method,
       path: request.path,
       fault,
@@ -307,14 +294,9 @@ export async function startFaultProxy(
 
   const proxy: FaultProxy = {
     origin,
-    port,
-    target: targetOrigin,
     requests,
     secrets,
-    get fault() {
-      return fault;
-    },
-    hooks: options.hooks ?? {},
+    hooks: {},
     async setFault(next) {
       if (closed) throw new Error("the fault proxy is closed");
       if (next === "refuse" && current) {
@@ -346,10 +328,7 @@ export async function startFaultProxy(
   };
   const hooks = () => proxy.hooks;
   accept(listener);
-  if (options.fault && options.fault !== "pass") {
-    await proxy.setFault(options.fault);
-  }
-  return proxy;
+  return Promise.resolve(proxy);
 }
 
 /**

@@ -408,7 +408,7 @@ function checkRejection(
     return "rejected with an empty message";
   }
   const field = err instanceof SessionFormatError
-    ? (err.field === "session" ? "session" : err.field)
+    ? err.field
     : target.fields.find((f) => message.includes(f));
   if (
     !field || !message.includes(field) || (

@@ -33,7 +33,7 @@ export function markerKey(): string {
 }
 
 /** Random lowercase hex of `bytes` bytes. */
-export function randomHex(bytes: number): string {
+function randomHex(bytes: number): string {
   return Array.from(
     crypto.getRandomValues(new Uint8Array(bytes)),
     (b) => b.toString(16).padStart(2, "0"),
@@ -200,8 +200,7 @@ export function sameBytes(
 }
 
 /** Leftovers a finished run must not leave: temp files, the lock, its guard. */
-export const LEFTOVER =
-  /^(session\.json\.[0-9a-f]+\.tmp|session\.lock(\.takeover)?)$/;
+const LEFTOVER = /^(session\.json\.[0-9a-f]+\.tmp|session\.lock(\.takeover)?)$/;
 
 /** The names of leftover files in `dir` (none when it does not exist). */
 export async function leftovers(dir: string): Promise<string[]> {
