@@ -5,6 +5,8 @@
  * @module
  */
 
+import assert from "node:assert/strict";
+import { TRYING_API_KEY, WELCOME } from "../../src/ui/messages.ts";
 import {
   CLIENT_ID,
   type Idp,
@@ -49,6 +51,8 @@ export interface World {
   ): CliProcess;
   /** The session file's path. */
   sessionPath: string;
+  /** The session file, parsed. */
+  session(): Promise<Session>;
 }
 
 /** The test server's options, and the runtime of the CLI (default "deno"). */
@@ -79,6 +83,8 @@ export async function withWorld(
       idp,
       configDir,
       sessionPath: `${configDir}/session.json`,
+      session: async () =>
+        parseSession(await Deno.readTextFile(`${configDir}/session.json`)),
       cli: (args, more = {}) => runCli(args, { ...base, ...more }),
       spawn: (args, more = {}) => new CliProcess(args, { ...base, ...more }),
     });
@@ -101,6 +107,19 @@ export async function exists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Logs in with API_KEY, asserting the exact lines; returns the session. */
+export async function apiKeyLogin(
+  world: World,
+  more: { umask?: string } = {},
+): Promise<Session> {
+  const result = await world.cli(["user", "login", "--api-key", API_KEY], more);
+  assert.deepEqual(
+    { code: result.code, stdout: result.stdout, stderr: result.stderr },
+    { code: 0, stdout: "", stderr: `${TRYING_API_KEY}\n${WELCOME}\n` },
+  );
+  return await world.session();
 }
 
 /** The link the CLI printed, waiting for it. */

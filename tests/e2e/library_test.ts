@@ -10,7 +10,6 @@ import {
   PilotError,
   readSession,
 } from "../../mod.ts";
-import { parseSession } from "../../src/session/session.ts";
 import { API_KEY, USER, withWorld } from "./harness.ts";
 
 Deno.test("library: log in with an API key, read the session, get its token", async () => {
@@ -27,7 +26,7 @@ Deno.test("library: log in with an API key, read the session, get its token", as
     assert.equal(info.method, "api-key");
     assert.equal(info.authUrl, world.idp.issuer);
     assert.ok(!JSON.stringify(info).includes(API_KEY));
-    const session = parseSession(await Deno.readTextFile(world.sessionPath));
+    const session = await world.session();
     assert.equal(await getAccessToken(options), session.accessToken);
     assert.equal((await readSession(options)).username, USER.username);
   });

@@ -17,7 +17,6 @@ import {
   WAITING,
   WELCOME,
 } from "../../src/ui/messages.ts";
-import { parseSession } from "../../src/session/session.ts";
 import {
   API_KEY,
   exists,
@@ -30,15 +29,11 @@ import {
 
 const TOKEN = PATHS.token;
 
-async function readSession(world: World) {
-  return parseSession(await Deno.readTextFile(world.sessionPath));
-}
-
 /** Asserts a run left a good session for USER, made by `method`. */
 async function assertLoggedIn(world: World, method: string) {
   assert.equal(await modeOf(world.configDir), 0o700);
   assert.equal(await modeOf(world.sessionPath), 0o600);
-  const session = await readSession(world);
+  const session = await world.session();
   assert.equal(session.username, USER.username);
   assert.equal(session.method, method);
   assert.equal(session.authUrl, world.idp.issuer);

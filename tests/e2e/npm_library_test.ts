@@ -6,7 +6,6 @@
  */
 
 import assert from "node:assert/strict";
-import { parseSession } from "../../src/session/session.ts";
 import { API_KEY_INVALID, SESSION_INVALID } from "../../src/ui/messages.ts";
 import { installNodePackageInto, processTempDir } from "./cli.ts";
 import { API_KEY, exists, modeOf, USER, withWorld } from "./harness.ts";
@@ -90,7 +89,7 @@ Deno.test("npm library on Node: log in with an API key, get the token, read the 
     assert.ok(!out.includes(API_KEY));
 
     const result = JSON.parse(out);
-    const session = parseSession(await Deno.readTextFile(world.sessionPath));
+    const session = await world.session();
     // A PilotError (of a subclass for the key, named after it), with the
     // program's line and exit code.
     const failure = (name: string, message: string) => ({

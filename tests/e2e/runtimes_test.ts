@@ -10,7 +10,6 @@ import assert from "node:assert/strict";
 import { approveOverHttp } from "../idp/person_http.ts";
 import { CLIENT_ID, type IdpOptions, PATHS } from "../idp/server.ts";
 import { decode } from "../qr_reader.ts";
-import { parseSession, type Session } from "../../src/session/session.ts";
 import {
   API_KEY_INVALID,
   LOGOUT_DONE,
@@ -25,6 +24,7 @@ import { VERSION } from "../../src/version.ts";
 import { type CliResult, installNodePackage, runCli, RUNTIMES } from "./cli.ts";
 import {
   API_KEY,
+  apiKeyLogin,
   exists,
   expireAccessToken,
   modeOf,
@@ -43,27 +43,9 @@ interface Case {
   run(world: World): Promise<void>;
 }
 
-async function readSession(world: World): Promise<Session> {
-  return parseSession(await Deno.readTextFile(world.sessionPath));
-}
-
 /** What a run showed the person: exit code and output, not its timing. */
 function outcome({ code, stdout, stderr }: CliResult) {
   return { code, stdout, stderr };
-}
-
-/** Logs in with the API key, asserting the exact lines. */
-async function apiKeyLogin(
-  world: World,
-  more: { umask?: string } = {},
-): Promise<Session> {
-  const result = await world.cli(["user", "login", "--api-key", API_KEY], more);
-  assert.deepEqual(outcome(result), {
-    code: 0,
-    stdout: "",
-    stderr: `${TRYING_API_KEY}\n${WELCOME}\n`,
-  });
-  return await readSession(world);
 }
 
 /** The dir is 0700 and every file in it 0600. */
@@ -119,7 +101,7 @@ const CASES: Case[] = [
         stdout: "",
         stderr: `${TRYING_API_KEY}\n${WELCOME}\n`,
       });
-      assert.equal((await readSession(world)).apiKey, API_KEY);
+      assert.equal((await world.session()).apiKey, API_KEY);
       const empty = await world.cli(["user", "login", "--api-key", "-"], {
         stdin: "",
       });
@@ -157,7 +139,7 @@ const CASES: Case[] = [
       );
       assert.ok(qr.length > 10 && qr.every((l) => /^[▀▄█ ]+$/.test(l)));
       assert.equal(decode(qr.join("\n"), "dark", "dontInvert"), link);
-      const session = await readSession(world);
+      const session = await world.session();
       assert.equal(session.method, "device-code");
       assert.equal(session.username, USER.username);
       await assertPrivate(world);
@@ -168,7 +150,7 @@ const CASES: Case[] = [
     async run(world) {
       await apiKeyLogin(world);
       const result = await world.cli(["user", "status"]);
-      const session = await readSession(world);
+      const session = await world.session();
       const expires = new Date(session.accessTokenExpiresAt * 1000)
         .toISOString();
       assert.equal(result.code, 0, result.stderr);
@@ -202,7 +184,7 @@ const CASES: Case[] = [
       assert.equal(result.stderr, "");
       const status = JSON.parse(result.stdout);
       assert.equal(result.stdout, `${JSON.stringify(status, null, 2)}\n`);
-      const session = await readSession(world);
+      const session = await world.session();
       const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
       assert.deepEqual(status, {
         loggedIn: true,
@@ -247,7 +229,7 @@ const CASES: Case[] = [
       const runs = await Promise.all(
         Array.from({ length: 6 }, () => world.cli(["user", "token"])),
       );
-      const session = await readSession(world);
+      const session = await world.session();
       for (const run of runs) {
         assert.deepEqual(outcome(run), {
           code: 0,

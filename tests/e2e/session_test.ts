@@ -17,6 +17,7 @@ import {
 } from "../../src/ui/messages.ts";
 import {
   API_KEY,
+  apiKeyLogin,
   exists,
   expireAccessToken,
   printedLink,
@@ -29,18 +30,12 @@ import {
 
 const TOKEN = PATHS.token;
 
-async function apiKeyLogin(world: World): Promise<Session> {
-  const result = await world.cli(["user", "login", "--api-key", API_KEY]);
-  assert.equal(result.code, 0, result.stderr);
-  return parseSession(await Deno.readTextFile(world.sessionPath));
-}
-
 async function deviceLogin(world: World): Promise<Session> {
   const cli = world.spawn(["user", "login", "--no-qr"]);
   await approveOverHttp(await printedLink(cli), USER);
   const result = await cli.result();
   assert.equal(result.code, 0, result.stderr);
-  return parseSession(await Deno.readTextFile(world.sessionPath));
+  return await world.session();
 }
 
 function sleep(ms: number) {
@@ -193,7 +188,7 @@ Deno.test("an API-key session renews itself with its key when the refresh token 
     await sleep(2500);
     const result = await world.cli(["user", "token"]);
     assert.equal(result.code, 0, result.stderr);
-    const after = parseSession(await Deno.readTextFile(world.sessionPath));
+    const after = await world.session();
     assert.equal(after.method, "api-key");
     assert.notEqual(after.refreshToken, before.refreshToken);
     assert.equal(result.stdout, `${after.accessToken}\n`);
@@ -210,7 +205,7 @@ Deno.test("16 processes on an expired access token: all succeed, one refresh, a 
     for (const run of runs) assert.equal(run.code, 0, run.stderr);
     assert.equal(new Set(runs.map((r) => r.stdout)).size, 1);
     assert.equal(refreshes(world).length, 1);
-    const session = parseSession(await Deno.readTextFile(world.sessionPath));
+    const session = await world.session();
     assert.equal(runs[0].stdout, `${session.accessToken}\n`);
     assert.equal(
       await refreshWorks(world.idp.issuer, session.refreshToken),
@@ -276,7 +271,7 @@ Deno.test("user status as text and as JSON", async () => {
     assert.equal(status.username, "alice");
     assert.equal(status.method, "api-key");
     assert.equal(status.authUrl, world.idp.issuer);
-    const session = parseSession(await Deno.readTextFile(world.sessionPath));
+    const session = await world.session();
     // Seconds by the CLI's clock, which read between our two readings.
     const idleAt = session.lastActiveAt + 3600;
     assert.ok(
@@ -309,14 +304,14 @@ Deno.test("activity is written at most once a minute with the default idle time"
     await Deno.writeTextFile(world.sessionPath, JSON.stringify(recent));
     assert.equal((await world.cli(["user", "status"])).code, 0);
     assert.equal(
-      parseSession(await Deno.readTextFile(world.sessionPath)).lastActiveAt,
+      (await world.session()).lastActiveAt,
       recent.lastActiveAt,
     );
     // 61 s ago: past the step, the use is recorded.
     const older = { ...session, lastActiveAt: session.lastActiveAt - 61 };
     await Deno.writeTextFile(world.sessionPath, JSON.stringify(older));
     assert.equal((await world.cli(["user", "status"])).code, 0);
-    const after = parseSession(await Deno.readTextFile(world.sessionPath));
+    const after = await world.session();
     assert.ok(after.lastActiveAt >= session.lastActiveAt);
   });
 });
