@@ -77,6 +77,8 @@ export const ATTACKS: Attack[] = [
   modeAttack("file", 0o620),
   modeAttack("file", 0o604),
   modeAttack("file", 0o666),
+  // Neither readable nor writable by others, yet open to them.
+  modeAttack("file", 0o610),
   ownerAttack("dir"),
   ownerAttack("file"),
   symlinkAttack(false),
