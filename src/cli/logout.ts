@@ -9,6 +9,7 @@ import { CliError } from "../errors.ts";
 import {
   LOGOUT_CANCELLED,
   LOGOUT_DONE,
+  LOGOUT_INVALID_ANSWER,
   LOGOUT_NO_ANSWER,
   LOGOUT_PROMPT,
   LOGOUT_SERVER_UNREACHABLE,
@@ -32,6 +33,7 @@ async function confirm(ctx: Context): Promise<boolean | null> {
     const word = answer.trim().toLowerCase();
     if (word === "y" || word === "yes") return true;
     if (word === "" || word === "n" || word === "no") return false;
+    ctx.stderr.write(`${LOGOUT_INVALID_ANSWER}\n`);
   }
 }
 

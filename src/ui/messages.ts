@@ -24,6 +24,8 @@ export const LOGOUT_PROMPT = "Are you sure you want to logout? [y/N]: ";
 export const LOGOUT_DONE = "Logged out successfully. Bye!";
 /** Seed: the person answered no. */
 export const LOGOUT_CANCELLED = "Logout cancelled.";
+/** An answer to the logout question that is neither yes nor no, as Click says it. */
+export const LOGOUT_INVALID_ANSWER = "Error: invalid input";
 
 /** Printed while the CLI polls for the person's approval. */
 export const WAITING = "Waiting for validation to finish...";

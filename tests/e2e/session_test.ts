@@ -10,6 +10,7 @@ import { parseSession, type Session } from "../../src/session/session.ts";
 import {
   LOGOUT_CANCELLED,
   LOGOUT_DONE,
+  LOGOUT_INVALID_ANSWER,
   LOGOUT_NO_ANSWER,
   LOGOUT_PROMPT,
   LOGOUT_SERVER_UNREACHABLE,
@@ -62,6 +63,18 @@ const ANSWERS: [
   ["an empty line", "\n", "kept", 1],
   ["other input, then y", "maybe\ny\n", "out", 2],
 ];
+
+Deno.test("logout says an answer is neither yes nor no, as Click did, and asks again", async () => {
+  await withWorld({}, async (world) => {
+    await apiKeyLogin(world);
+    const result = await world.cli(["user", "logout"], { stdin: "maybe\nn\n" });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(
+      result.stderr,
+      `${LOGOUT_PROMPT}${LOGOUT_INVALID_ANSWER}\n${LOGOUT_PROMPT}${LOGOUT_CANCELLED}\n`,
+    );
+  });
+});
 
 for (const [name, stdin, outcome, prompts] of ANSWERS) {
   Deno.test(`logout answered with ${name}`, async () => {
