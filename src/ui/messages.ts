@@ -1,18 +1,20 @@
 /**
  * Every text pilotcli shows, in one place. The lines marked "seed" are the
- * original CLI's and users script against them: keep them exact.
+ * original CLI's (its documentation, ../shared/seed/pilotcli-user-docs.txt),
+ * and those marked "fixed" are set word for word by the login issue: users
+ * script against both, so keep them exact.
  *
  * @module
  */
 
-/** Seed: printed before a device-code login starts. */
+/** Fixed: printed before a device-code login starts. */
 export const TRYING_DEVICE_CODE =
   'Trying to log in using "device-code" method.';
 /** Seed: printed before an API-key login starts. */
 export const TRYING_API_KEY = 'Trying to log in using "api-key" method.';
 /** Seed: printed when a login has succeeded. */
 export const WELCOME = "Welcome to the Pilot Command Line Interface!";
-/** Seed: an API key the server does not know. */
+/** Fixed: an API key the server does not know. */
 export const API_KEY_INVALID =
   'Failed to log in using "api-key" method, please make sure you are using a valid key!';
 /** Seed: a command that needs a session found none that is valid. */
@@ -27,7 +29,7 @@ export const LOGOUT_CANCELLED = "Logout cancelled.";
 /** An answer to the logout question that is neither yes nor no, as Click says it. */
 export const LOGOUT_INVALID_ANSWER = "Error: invalid input";
 
-/** Printed while the CLI polls for the person's approval. */
+/** Fixed: printed while the CLI polls for the person's approval. */
 export const WAITING = "Waiting for validation to finish...";
 
 /** The lines that show the person where to approve the login. */
