@@ -312,8 +312,12 @@ Deno.test("activity is written at most once a minute with the default idle time"
     await apiKeyLogin(world);
     const before = await Deno.readTextFile(world.sessionPath);
     const session = parseSession(before);
-    // As if the last use was 59 s ago: still within the step, no write.
-    const recent = { ...session, lastActiveAt: session.lastActiveAt - 59 };
+    // As if the last use was 50 s ago: still within the 60 s step, no write.
+    // (Not 59: the login and this run may be a second or more apart.)
+    const recent = {
+      ...session,
+      lastActiveAt: Math.floor(Date.now() / 1000) - 50,
+    };
     await Deno.writeTextFile(world.sessionPath, JSON.stringify(recent));
     assert.equal((await world.cli(["user", "status"])).code, 0);
     assert.equal(
