@@ -20,6 +20,8 @@
  * - `Deno.errors` lacks Deno 2's NotCapable, NotSupported, IsADirectory,
  *   NotADirectory, FilesystemLoop, NetworkUnreachable and WouldBlock, so an
  *   `instanceof` check on one of them would throw; they are added.
+ * - `Deno.Command` is missing (the shim has the old `Deno.run` only): the
+ *   part pilotcli uses to open a browser is scripts/npm_command.ts.
  * - `Deno.unrefTimer` / `Deno.refTimer` are missing; on Node a timer is an
  *   object with `unref()` / `ref()`, which they call.
  * - `Deno.stdout.writeSync` / `Deno.stderr.writeSync` are `fs.writeSync`,
@@ -42,6 +44,7 @@
 
 import os from "node:os";
 import { Deno as shim } from "@deno/shim-deno";
+import { nodeCommand } from "./npm_command.ts";
 import { writeSyncRetrying } from "./npm_stdio.ts";
 
 type Namespace = Record<string, unknown>;
@@ -233,6 +236,7 @@ function denoNamespace(): Namespace {
       throw denoError(err, `readdir ${quoted(dir)}`);
     }
   };
+  deno.Command = nodeCommand(denoError);
   deno.unrefTimer = (timer: unknown) =>
     (timer as { unref?: () => void } | null)?.unref?.();
   deno.refTimer = (timer: unknown) =>
