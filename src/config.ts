@@ -25,6 +25,14 @@ export const ENV_VARS = [
   "XDG_CONFIG_HOME",
   "HOME",
   "APPDATA",
+  // Opening the browser (src/ui/browser.ts): which one, and whether a
+  // desktop is there to show it.
+  "BROWSER",
+  "DISPLAY",
+  "WAYLAND_DISPLAY",
+  "SSH_CONNECTION",
+  "SSH_TTY",
+  "CI",
 ] as const;
 
 /** Default idle time after which a session ends, in seconds. */

@@ -38,6 +38,8 @@ export interface LoginFlags {
   readonly apiKey?: string;
   /** Leave out the QR code. */
   readonly noQr?: boolean;
+  /** Open the link in the web browser. */
+  readonly web?: boolean;
 }
 
 /** The flags of `user logout`. */
@@ -60,6 +62,7 @@ function buildRoot({ buildCommand, buildRouteMap }: typeof Stricli) {
       flags: {
         apiKey: { ...LOGIN.flags.apiKey, parse: String, optional: true },
         noQr: { ...LOGIN.flags.noQr, optional: true, withNegated: false },
+        web: { ...LOGIN.flags.web, optional: true, withNegated: false },
       },
     },
     docs: { brief: LOGIN.brief },

@@ -28,6 +28,7 @@ import type { Context } from "./context.ts";
 import { endAtServer, endpointsFor } from "./active_session.ts";
 import { asCliError } from "./failure.ts";
 import { loadSettings } from "./settings.ts";
+import { startBrowserHelp } from "./web.ts";
 
 /** What `user login` was asked to do. */
 export interface LoginOptions {
@@ -35,6 +36,8 @@ export interface LoginOptions {
   apiKey?: string;
   /** Leave out the QR code. */
   noQr?: boolean;
+  /** Open the link in the web browser. */
+  web?: boolean;
 }
 
 /** Logs in and stores the session; an existing session is replaced only on success. */
@@ -52,7 +55,13 @@ export async function runLogin(
   let tokens: TokenSet;
   try {
     tokens = apiKey === undefined
-      ? await deviceLogin(ctx, auth, endpoints, options.noQr ?? false)
+      ? await deviceLogin(
+        ctx,
+        auth,
+        endpoints,
+        options.noQr ?? false,
+        options.web ?? false,
+      )
       : await apiKeyLogin(ctx, auth, apiKey);
   } catch (error) {
     throw asCliError(
@@ -136,6 +145,7 @@ async function deviceLogin(
   auth: AuthConfig,
   endpointsOf: () => Promise<Endpoints>,
   noQr: boolean,
+  web: boolean,
 ): Promise<TokenSet> {
   ctx.stderr.write(`${TRYING_DEVICE_CODE}\n`);
   const flow = { fetch: ctx.fetch, clock: ctx.clock, signal: ctx.signal };
@@ -159,13 +169,19 @@ async function deviceLogin(
     const { renderQr } = await import("../ui/qr.ts");
     lines.push("", await renderQr(link), "");
   }
-  ctx.stderr.write(`${lines.join("\n")}\n${WAITING}\n`);
-  return await pollForTokens(
-    endpoints.tokenEndpoint,
-    auth.clientId,
-    authorization,
-    flow,
-  );
+  ctx.stderr.write(`${lines.join("\n")}\n`);
+  const stopBrowserHelp = startBrowserHelp(ctx, link, web);
+  ctx.stderr.write(`${WAITING}\n`);
+  try {
+    return await pollForTokens(
+      endpoints.tokenEndpoint,
+      auth.clientId,
+      authorization,
+      flow,
+    );
+  } finally {
+    stopBrowserHelp();
+  }
 }
 
 /** The Stricli entry of `user login`. */

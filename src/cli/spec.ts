@@ -56,6 +56,10 @@ export const LOGIN = {
       kind: "boolean",
       brief: "Do not draw the QR code of the validation link.",
     },
+    web: {
+      kind: "boolean",
+      brief: "Open the device validation link in the web browser.",
+    },
   },
 } as const satisfies CommandSpec;
 

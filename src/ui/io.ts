@@ -9,11 +9,13 @@
 export interface TextWriter {
   /** Writes `text` as it is. */
   write(text: string): void;
+  /** Whether a person reads it on a terminal; absent: no. */
+  isTerminal?(): boolean;
 }
 
 /** A writer on a Deno file (stdout, stderr) that never writes partially. */
 export function fileWriter(
-  file: { writeSync(p: Uint8Array): number },
+  file: { writeSync(p: Uint8Array): number; isTerminal(): boolean },
 ): TextWriter {
   const encoder = new TextEncoder();
   return {
@@ -21,6 +23,7 @@ export function fileWriter(
       let bytes = encoder.encode(text);
       while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
     },
+    isTerminal: () => file.isTerminal(),
   };
 }
 

@@ -64,3 +64,27 @@ export const DEVICE_UNSUPPORTED =
 /** Logout could not reach the server; the local session is removed anyway. */
 export const LOGOUT_SERVER_UNREACHABLE =
   "Warning: the server could not be told to end the session; it was removed from this machine and ends at the server when its tokens expire.";
+
+/** The offer made, on a desktop's terminal, while the login waits. */
+export const PRESS_ENTER = "Press Enter to open the link in your browser.";
+
+/** Said when the browser is asked to open the link. */
+export const OPENING_BROWSER = "Opening the link in your browser.";
+
+/** The browser could not be opened; the login goes on. */
+export function browserFailed(command: string, why: string): string {
+  return `Could not open the browser: ${command} ${why}. Open the link above yourself.`;
+}
+
+/** The link is not one a browser should be given; the login goes on. */
+export const BROWSER_LINK_REFUSED =
+  "Could not open the browser: the link is not an http(s) URL. Check PILOT_AUTH_URL.";
+
+/** Deno may not run the browser's command; the login goes on. */
+export function browserNotAllowed(commands: readonly string[]): string {
+  return `Could not open the browser: pilotcli may not run ${
+    commands.join(" or ")
+  } (or it is not installed), so it needs --allow-run=${
+    commands.join(",")
+  }: add it to the \`deno run\` or \`deno install\` line, or open the link above yourself.`;
+}

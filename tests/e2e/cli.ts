@@ -193,6 +193,16 @@ export interface CliOptions {
   umask?: string;
   /** Which runtime runs the CLI; default "deno". */
   runtime?: Runtime;
+  /** More `deno run` flags (e.g. --allow-run=...); not for Node. */
+  denoFlags?: string[];
+  /**
+   * Run in a pseudo-terminal (util-linux `script`): standard input, output
+   * and error are one terminal, so everything shows up in `stdout`, with
+   * CRLF line ends. "pipe" makes standard input a pipe all the same.
+   */
+  pty?: "terminal" | "pipe";
+  /** Keep standard input open (after `stdin`) until the CLI exits. */
+  holdStdin?: boolean;
 }
 
 /** A run still going after this long (ms) is killed (SIGKILL), so a hang fails its test. */
@@ -241,6 +251,7 @@ export class CliProcess {
   #stderr = "";
   #done: Promise<CliResult>;
   #waiters: Array<() => void> = [];
+  #stdin: WritableStreamDefaultWriter<Uint8Array> | undefined;
 
   /**
    * Starts `pilotcli args...` as a subprocess. From source it starts at once;
@@ -255,6 +266,7 @@ export class CliProcess {
       "--quiet",
       ...flags,
       ...permissionFlags(options.authUrl, options.configDir),
+      ...options.denoFlags ?? [],
       program,
       ...args,
     ];
@@ -278,6 +290,17 @@ export class CliProcess {
   #spawn(command: string[], options: CliOptions): Deno.ChildProcess {
     if (options.umask !== undefined) {
       command.unshift("sh", "-c", `umask ${options.umask} && exec "$@"`, "sh");
+    }
+    if (options.pty !== undefined) {
+      // script runs the command line with $SHELL -c: quote every word.
+      const line = command.map((w) => `'${w.replaceAll("'", `'\\''`)}'`)
+        .join(" ");
+      command = [
+        "script",
+        "-qfec",
+        options.pty === "pipe" ? `true | ${line}` : `exec ${line}`,
+        "/dev/null",
+      ];
     }
     const env = {
       PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
@@ -311,10 +334,12 @@ export class CliProcess {
       this.kill("SIGKILL");
     }, LIMIT_MS);
     const writer = child.stdin.getWriter();
+    this.#stdin = writer;
     const stdinDone = (async () => {
       if (input !== undefined) {
         await writer.write(new TextEncoder().encode(input)).catch(() => {});
       }
+      if (options.holdStdin) await child.status;
       await writer.close().catch(() => {});
     })();
     const collect = async (
@@ -346,9 +371,26 @@ export class CliProcess {
   }
 
   /** Waits until stderr matches `pattern` and returns the match. */
-  async waitForStderr(
+  waitForStderr(
     pattern: RegExp,
     timeoutMs = 30_000,
+  ): Promise<RegExpMatchArray> {
+    return this.#waitFor(() => this.#stderr, "stderr", pattern, timeoutMs);
+  }
+
+  /** Waits until stdout (all output, in a pty) matches `pattern`. */
+  waitForStdout(
+    pattern: RegExp,
+    timeoutMs = 30_000,
+  ): Promise<RegExpMatchArray> {
+    return this.#waitFor(() => this.#stdout, "stdout", pattern, timeoutMs);
+  }
+
+  async #waitFor(
+    text: () => string,
+    name: string,
+    pattern: RegExp,
+    timeoutMs: number,
   ): Promise<RegExpMatchArray> {
     const deadline = Date.now() + timeoutMs;
     let exited = false;
@@ -358,12 +400,12 @@ export class CliProcess {
     };
     this.#done.then(ended, ended);
     for (;;) {
-      const match = this.#stderr.match(pattern);
+      const match = text().match(pattern);
       if (match) return match;
       if (exited || Date.now() > deadline) {
         if (exited) await this.#done; // A failed start (the npm install) says why.
         throw new Error(
-          `stderr never matched ${pattern}; stderr so far:\n${this.#stderr}`,
+          `${name} never matched ${pattern}; ${name} so far:\n${text()}`,
         );
       }
       await new Promise<void>((resolve) => {
@@ -374,6 +416,12 @@ export class CliProcess {
         });
       });
     }
+  }
+
+  /** Types `text` on standard input (which holdStdin keeps open). */
+  async type(text: string): Promise<void> {
+    if (!this.#stdin) throw new Error("the CLI has not started yet");
+    await this.#stdin.write(new TextEncoder().encode(text));
   }
 
   /** Sends a signal to the CLI (on Node, once it has started). */

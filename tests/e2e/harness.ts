@@ -21,6 +21,7 @@ import {
 } from "../../src/session/session.ts";
 import {
   buildDenoBundle,
+  type CliOptions,
   CliProcess,
   type CliResult,
   installNodePackage,
@@ -32,6 +33,12 @@ import {
 export const USER = { username: "alice", password: "wonderland" };
 /** A key the test server knows, for USER. */
 export const API_KEY = "pk-test-0123456789abcdef";
+
+/** How {@linkcode World.spawn} may run the CLI beyond the world's settings. */
+export type SpawnOptions = Omit<
+  CliOptions,
+  "authUrl" | "configDir" | "runtime"
+>;
 
 /** What a test gets. */
 export interface World {
@@ -45,10 +52,7 @@ export interface World {
     more?: { stdin?: string; env?: Record<string, string>; umask?: string },
   ): Promise<CliResult>;
   /** Starts the CLI and returns at once. */
-  spawn(
-    args: string[],
-    more?: { stdin?: string; env?: Record<string, string> },
-  ): CliProcess;
+  spawn(args: string[], more?: SpawnOptions): CliProcess;
   /** The session file's path. */
   sessionPath: string;
   /** The session file, parsed. */
