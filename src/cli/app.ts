@@ -20,6 +20,7 @@ import { formatFailure } from "./failure.ts";
 import { kebab, renderHelp, versionLine } from "./help.ts";
 import {
   CLI_NAME,
+  COMPLETIONS,
   HELP_BRIEF,
   isGroup,
   LOGIN,
@@ -100,8 +101,26 @@ function buildRoot({ buildCommand, buildRouteMap }: typeof Stricli) {
     docs: { brief: USER.brief },
   });
 
+  // The shell is checked by the command, which names the choices in its
+  // usage error, also when it runs without the parser (`pilotcli completions`).
+  const completions = buildCommand<Record<never, never>, [string?], Context>({
+    loader: COMMANDS["completions"],
+    parameters: {
+      positional: {
+        kind: "tuple",
+        parameters: [{
+          brief: COMPLETIONS.brief,
+          placeholder: COMPLETIONS.positional.name,
+          parse: String,
+          optional: true,
+        }],
+      },
+    },
+    docs: { brief: COMPLETIONS.brief },
+  });
+
   return buildRouteMap<keyof typeof ROOT.routes, Context>({
-    routes: { user },
+    routes: { user, completions },
     docs: { brief: ROOT.brief },
   });
 }

@@ -12,6 +12,8 @@ export const COMMANDS = {
   "user logout": async () => (await import("./logout.ts")).logoutCommand,
   "user status": async () => (await import("./status.ts")).statusCommand,
   "user token": async () => (await import("./token.ts")).tokenCommand,
+  "completions": async () =>
+    (await import("./completions.ts")).completionsCommand,
 } as const;
 
 /** A command's route, such as "user status". */

@@ -71,8 +71,14 @@ export function renderHelp(
   prefix: readonly string[],
 ): string {
   const group = isGroup(target);
+  // A choice argument is shown as Click shows one: {bash|zsh|fish}.
+  const argument = !group && target.positional
+    ? ` {${target.positional.choices.join("|")}}`
+    : "";
   const lines = [
-    `Usage: ${prefix.join(" ")} [OPTIONS]${group ? " COMMAND [ARGS]..." : ""}`,
+    `Usage: ${prefix.join(" ")} [OPTIONS]${
+      group ? " COMMAND [ARGS]..." : argument
+    }`,
     "",
   ];
   // Click prints a command's docstring under its usage line; a group's not.

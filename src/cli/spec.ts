@@ -26,6 +26,16 @@ export interface CommandSpec {
   readonly flags: Readonly<Record<string, FlagSpec>>;
   /** One-letter aliases: `{ y: "yes" }` makes `-y` mean `--yes`. */
   readonly aliases?: Readonly<Record<string, string>>;
+  /** The one positional argument, if the command takes one. */
+  readonly positional?: PositionalSpec;
+}
+
+/** A positional argument that is one of a few words (Click's Choice). */
+export interface PositionalSpec {
+  /** Its name in usage errors. */
+  readonly name: string;
+  /** The words it may be. */
+  readonly choices: readonly string[];
 }
 
 /** A group of commands. */
@@ -96,10 +106,23 @@ export const USER = {
   routes: { login: LOGIN, logout: LOGOUT, status: STATUS, token: TOKEN },
 } as const satisfies GroupSpec;
 
+/** The shells `pilotcli completions` writes a script for. */
+export const SHELLS = ["bash", "zsh", "fish"] as const;
+
+/** A shell `pilotcli completions` writes a script for. */
+export type Shell = typeof SHELLS[number];
+
+/** `pilotcli completions`. */
+export const COMPLETIONS = {
+  brief: "Print the completion script of pilotcli for bash, zsh or fish.",
+  flags: {},
+  positional: { name: "SHELL", choices: SHELLS },
+} as const satisfies CommandSpec;
+
 /** `pilotcli`. */
 export const ROOT = {
   brief: "The command-line client of the Pilot platform.",
-  routes: { user: USER },
+  routes: { user: USER, completions: COMPLETIONS },
 } as const satisfies GroupSpec;
 
 /** Whether a spec is a group. */

@@ -65,6 +65,13 @@ export const DEVICE_UNSUPPORTED =
 export const LOGOUT_SERVER_UNREACHABLE =
   "Warning: the server could not be told to end the session; it was removed from this machine and ends at the server when its tokens expire.";
 
+/** `pilotcli completions` without a shell it knows. */
+export function completionsShellUnknown(shells: readonly string[]): string {
+  return `Usage error: name the shell to complete for: ${
+    shells.slice(0, -1).join(", ")
+  } or ${shells.at(-1)}. Run \`pilotcli completions --help\` for usage.`;
+}
+
 /** The offer made, on a desktop's terminal, while the login waits. */
 export const PRESS_ENTER = "Press Enter to open the link in your browser.";
 

@@ -73,6 +73,26 @@ Deno.test("pilotcli --help lists the user command and --version", async () => {
   assert.ok(lines.some((l) => l.startsWith("--version ")));
 });
 
+Deno.test("user login --help adds --web after the seed's lines", async () => {
+  const result = await runCli(["user", "login", "--help"], env);
+  assert.equal(result.code, 0);
+  const lines = normalize(result.stdout);
+  const web = lines.indexOf(
+    "--web Open the device validation link in the web browser.",
+  );
+  assert.ok(web > lines.indexOf("--api-key TEXT Specify API Key for login."));
+  assert.equal(lines.at(-1), "--help Show this message and exit.");
+});
+
+Deno.test("pilotcli completions --help shows the shells as Click shows a choice", async () => {
+  const result = await runCli(["completions", "--help"], env);
+  assert.equal(result.code, 0);
+  assert.deepEqual(normalize(result.stdout).slice(0, 2), [
+    "Usage: pilotcli completions [OPTIONS] {bash|zsh|fish}",
+    "Print the completion script of pilotcli for bash, zsh or fish.",
+  ]);
+});
+
 Deno.test("pilotcli --version prints the version", async () => {
   const result = await runCli(["--version"], env);
   assert.equal(result.code, 0);

@@ -394,6 +394,12 @@ const FIXED: string[][] = [
   ["user", "nope"],
   ["user", "logout", "extra"],
   ["user", "status"],
+  ["completions", "--help"],
+  ["completions"],
+  ["completions", "tcsh"],
+  ["completions", "bash"],
+  ["completions", "zsh"],
+  ["completions", "fish"],
 ];
 
 Deno.test("help, version and errors are byte for byte the same on every runtime", async () => {
