@@ -75,6 +75,8 @@ export async function runLogin(
     replaced = current;
     return Promise.resolve(session);
   });
+  // A corrupt session moved aside once may hold tokens: not past this one.
+  store.removeCorrupt();
   ctx.stderr.write(`${WELCOME}\n`);
   if (
     replaced?.authUrl === auth.authUrl && replaced.clientId === auth.clientId

@@ -457,3 +457,22 @@ Deno.test("a session path that is not a regular file is refused", async () => {
     );
   });
 });
+
+Deno.test("a corrupt session moved aside is owner-only, listed, and removed by removeCorrupt", async () => {
+  await withTempDir(async (tmp) => {
+    const dir = `${tmp}/pilotcli`;
+    const { store } = storeIn(dir);
+    assert.deepEqual(store.corruptFiles(), [], "no dir: nothing listed");
+    await store.save(sample());
+    await Deno.writeTextFile(store.path, `{"accessToken": "${SECRET}"`);
+    assert.equal(await store.find(), undefined);
+    const [moved] = store.corruptFiles();
+    assert.match(moved, /\/session\.json\.corrupt-\d+$/);
+    if (unix) assert.equal(await modeOf(moved), 0o600);
+    await store.save(sample());
+    assert.deepEqual(store.corruptFiles(), [moved], "a save alone keeps it");
+    store.removeCorrupt();
+    assert.deepEqual(store.corruptFiles(), []);
+    assert.deepEqual(await names(dir), ["session.json"]);
+  });
+});
