@@ -74,7 +74,7 @@ function readSafely(dir: string, path: string): string | undefined {
   if (before === undefined || !usable(dir, before)) return undefined;
   const file = Deno.openSync(path, { read: true });
   try {
-    const opened = file.statSync();
+    const opened = openedInfo(file, path);
     if (
       !usable(dir, opened) ||
       (before.ino !== null && opened.ino !== before.ino) ||
@@ -92,6 +92,22 @@ function readSafely(dir: string, path: string): string | undefined {
     return new TextDecoder().decode(buffer.subarray(0, length));
   } finally {
     file.close();
+  }
+}
+
+/**
+ * The open file's info; where Deno refuses it (it checks an open file's
+ * stat against its resolved path, outside --allow-read when the config dir
+ * is a symbolic link), the path's again: a swap is then seen by its inode,
+ * and the read stays bounded by the size first seen.
+ */
+function openedInfo(file: Deno.FsFile, path: string): Deno.FileInfo {
+  try {
+    return file.statSync();
+  } catch (err) {
+    const notCapable = Deno.errors.NotCapable;
+    if (notCapable === undefined || !(err instanceof notCapable)) throw err;
+    return Deno.lstatSync(path);
   }
 }
 

@@ -228,13 +228,15 @@ async function acquire(lockPath: string, settings: Settings): Promise<Held> {
 function claim(lockPath: string, file: Deno.FsFile, now: () => number): Held {
   const stamp = `pilotcli pid ${Deno.pid} ${randomHex(16)}\n`;
   try {
-    let info: Deno.FileInfo;
     try {
       writeAll(file, new TextEncoder().encode(stamp));
-      info = file.statSync();
     } finally {
       file.close();
     }
+    // By path, not FsFile.stat: Deno checks an open file's stat against its
+    // resolved path, which --allow-read of a symlinked config dir does not
+    // cover. Nobody else may touch a fresh lock (it is not stale).
+    const info = Deno.lstatSync(lockPath);
     touch(lockPath, now);
     return { ownerUid: info.uid ?? null, stamp };
   } catch (err) {
