@@ -193,6 +193,16 @@ export interface CliOptions {
   umask?: string;
   /** Which runtime runs the CLI; default "deno". */
   runtime?: Runtime;
+  /**
+   * Keep standard input open until the CLI exits (after `stdin`, if any),
+   * as a terminal that nobody types into does.
+   */
+  keepStdinOpen?: boolean;
+  /**
+   * A command that runs the CLI: it gets the CLI's argv as its last
+   * arguments (e.g. `unshare -m sh -c '... && exec "$@"' sh`).
+   */
+  wrapper?: string[];
 }
 
 /** A run still going after this long (ms) is killed (SIGKILL), so a hang fails its test. */
@@ -279,6 +289,7 @@ export class CliProcess {
     if (options.umask !== undefined) {
       command.unshift("sh", "-c", `umask ${options.umask} && exec "$@"`, "sh");
     }
+    if (options.wrapper !== undefined) command.unshift(...options.wrapper);
     const env = {
       PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
       // Deno's own cache lives under HOME; the session does not.
@@ -315,6 +326,7 @@ export class CliProcess {
       if (input !== undefined) {
         await writer.write(new TextEncoder().encode(input)).catch(() => {});
       }
+      if (options.keepStdinOpen) await child.status;
       await writer.close().catch(() => {});
     })();
     const collect = async (
