@@ -103,6 +103,8 @@ export async function useSession(
   let ended = false;
   // Set when new tokens were got, to be stored.
   let renewed = false;
+  // Set when the session ended here (idle, or refused by the server).
+  let over = false;
   let session: Session | undefined;
   try {
     session = await store.update(async (current, lock) => {
@@ -127,7 +129,7 @@ export async function useSession(
       if (nowSeconds - current.lastActiveAt >= idleTimeout) {
         lock.keepAlive();
         await endAtServer(ctx, endpointsOnce, auth, current);
-        ended = true;
+        ended = over = true;
         return null;
       }
       let tokens: TokenSet | undefined;
@@ -138,7 +140,7 @@ export async function useSession(
         lock.keepAlive();
         tokens = await renew(ctx, auth, current, endpointsOnce, expired, now);
         if (tokens === undefined) {
-          ended = true;
+          ended = over = true;
           return null;
         }
         renewed = true;
@@ -170,6 +172,8 @@ export async function useSession(
     );
     session = unsaved.session;
   }
+  // A corrupt session moved aside once may hold tokens: not past this one.
+  if (over) store.removeCorrupt();
   if (ended || !session) throw new CliError(SESSION_INVALID);
   return { session, auth, store, idleTimeout, endpoints: endpointsOnce };
 }

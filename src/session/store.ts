@@ -66,8 +66,8 @@ export interface SessionStore {
   delete(): Promise<void>;
   /** The corrupt session files moved aside earlier, still on disk. */
   corruptFiles(): string[];
-  /** Remove the corrupt session files moved aside; best effort. */
-  removeCorrupt(): void;
+  /** Remove these corrupt session files (default: all of them); best effort. */
+  removeCorrupt(paths?: string[]): void;
 }
 
 /**
@@ -228,11 +228,12 @@ export class FileSessionStore implements SessionStore {
   }
 
   /**
-   * Remove the corrupt session files moved aside: they may hold tokens and
-   * an API key, and must not outlive the next session. Best effort.
+   * Remove corrupt session files moved aside (`paths`, default all of them):
+   * they may hold tokens and an API key, and must not outlive the next
+   * session. Best effort.
    */
-  removeCorrupt(): void {
-    for (const path of this.corruptFiles()) {
+  removeCorrupt(paths: string[] = this.corruptFiles()): void {
+    for (const path of paths) {
       try {
         removeIfPresent(path);
       } catch {

@@ -537,7 +537,7 @@ const CASES: Case[] = [
   },
   {
     name:
-      "a corrupt session moved aside is named by user status and removed by the next login or logout",
+      "a corrupt session moved aside is named by user status and removed when the next session ends",
     async run(world) {
       await apiKeyLogin(world);
       await Deno.writeTextFile(world.sessionPath, "{");
@@ -555,10 +555,24 @@ const CASES: Case[] = [
       await apiKeyLogin(world);
       assert.deepEqual(namesIn(world.configDir), ["session.json"]);
 
+      // Ended by logout, or as idle: the leftover goes with the session.
       const leftover = `${world.configDir}/session.json.corrupt-1`;
       await Deno.writeTextFile(leftover, "{", { mode: 0o600 });
       const logout = await world.cli(["user", "logout", "-y"]);
       assert.equal(logout.code, 0, logout.stderr);
+      assert.deepEqual(namesIn(world.configDir), ["discovery.json"]);
+      await apiKeyLogin(world);
+      await Deno.writeTextFile(leftover, "{", { mode: 0o600 });
+      await editSession(world.configDir, (session) => ({
+        ...session,
+        lastActiveAt: session.lastActiveAt - 7200,
+      }));
+      const idle = await world.cli(["user", "token"]);
+      assert.deepEqual(outcome(idle), {
+        code: 1,
+        stdout: "",
+        stderr: `${SESSION_INVALID}\n`,
+      });
       assert.deepEqual(namesIn(world.configDir), ["discovery.json"]);
     },
   },
