@@ -14,8 +14,13 @@ import { type AuthConfig, readIdleTimeout } from "../config.ts";
 import { CliError } from "../errors.ts";
 import { registerSecret } from "../redact.ts";
 import type { Session } from "../session/session.ts";
-import type { SessionStore } from "../session/store.ts";
-import { SESSION_INVALID } from "../ui/messages.ts";
+import type { SessionNotSavedError, SessionStore } from "../session/store.ts";
+import {
+  activityNotSaved,
+  corruptSessionKept,
+  refreshNotSaved,
+  SESSION_INVALID,
+} from "../ui/messages.ts";
 import type { Context } from "./context.ts";
 import { asCliError } from "./failure.ts";
 import { loadSettings } from "./settings.ts";
@@ -27,6 +32,8 @@ import { loadSettings } from "./settings.ts";
 export interface UseOptions {
   /** Refresh the access token when it is about to expire (token needs it; status does not). */
   fresh: boolean;
+  /** Say on stderr that corrupt session files moved aside are still on disk (status does). */
+  reportCorrupt?: boolean;
 }
 
 /** An active session and what it was found with. */
@@ -85,10 +92,19 @@ export async function useSession(
   const { auth, dir } = loadSettings(ctx);
   const idleTimeout = readIdleTimeout(ctx.env);
   const store = await ctx.openStore(dir);
+  if (options.reportCorrupt) {
+    for (const path of store.corruptFiles()) {
+      ctx.stderr.write(`${corruptSessionKept(path)}\n`);
+    }
+  }
   const now = () => Math.floor(ctx.clock.now() / 1000);
   const endpointsOnce = endpointsFor(ctx, auth, dir);
   // Set when the session cannot be used: ended here, or not this server's.
   let ended = false;
+  // Set when new tokens were got, to be stored.
+  let renewed = false;
+  // Set when the session ended here (idle, or refused by the server).
+  let over = false;
   let session: Session | undefined;
   try {
     session = await store.update(async (current, lock) => {
@@ -113,7 +129,7 @@ export async function useSession(
       if (nowSeconds - current.lastActiveAt >= idleTimeout) {
         lock.keepAlive();
         await endAtServer(ctx, endpointsOnce, auth, current);
-        ended = true;
+        ended = over = true;
         return null;
       }
       let tokens: TokenSet | undefined;
@@ -124,9 +140,10 @@ export async function useSession(
         lock.keepAlive();
         tokens = await renew(ctx, auth, current, endpointsOnce, expired, now);
         if (tokens === undefined) {
-          ended = true;
+          ended = over = true;
           return null;
         }
+        renewed = true;
       }
       // Recording activity is a synced write; to within 1/60 of the idle
       // time (a minute at most) is close enough, and spares scripts that
@@ -140,10 +157,40 @@ export async function useSession(
       return { ...current, ...tokens, lastActiveAt: nowSeconds };
     });
   } catch (error) {
-    throw asCliError(error, "Could not use the session");
+    const unsaved = notSaved(error);
+    if (unsaved === undefined) {
+      throw asCliError(error, "Could not use the session");
+    }
+    // Reading needs no writes: what could not be stored still serves this
+    // command, with a warning that says what it means for the next one.
+    ctx.stderr.write(
+      `${
+        renewed
+          ? refreshNotSaved(unsaved.detail)
+          : activityNotSaved(unsaved.detail)
+      }\n`,
+    );
+    session = unsaved.session;
   }
+  // A corrupt session moved aside once may hold tokens: not past this one.
+  if (over) store.removeCorrupt();
   if (ended || !session) throw new CliError(SESSION_INVALID);
   return { session, auth, store, idleTimeout, endpoints: endpointsOnce };
+}
+
+/**
+ * The session that an update could not store, from a SessionNotSavedError
+ * (told apart by name: the store loads lazily); undefined for any other
+ * error, a deletion included.
+ */
+function notSaved(
+  error: unknown,
+): { session: Session; detail: string } | undefined {
+  if (!(error instanceof Error) || error.name !== "SessionNotSavedError") {
+    return undefined;
+  }
+  const { session, detail } = error as SessionNotSavedError;
+  return session === null ? undefined : { session, detail };
 }
 
 /**

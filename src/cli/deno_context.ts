@@ -7,6 +7,7 @@
  */
 
 import type { Clock } from "../auth/device.ts";
+import { isDebug } from "../config.ts";
 import { fileWriter, LineReader } from "../ui/io.ts";
 import type { Context } from "./context.ts";
 
@@ -46,8 +47,17 @@ export function denoContext(signal: AbortSignal): Context {
     // a context that replaces stderr (the library's, silent) silences them.
     async openStore(dir) {
       const { FileSessionStore } = await import("../session/store.ts");
+      const { lockWaitLine } = await import("../ui/messages.ts");
       return new FileSessionStore(dir, {
         warn: (line) => this.stderr.write(`${line}\n`),
+        lock: {
+          // Ctrl-C ends the wait for another process's lock too.
+          signal: this.signal,
+          onWait: isDebug(this.env)
+            ? () =>
+              this.stderr.write(`${lockWaitLine(`${dir}/session.lock`)}\n`)
+            : undefined,
+        },
       });
     },
   };

@@ -48,6 +48,10 @@ export async function runLogin(
   const { auth, dir } = loadSettings(ctx);
   const endpoints = endpointsFor(ctx, auth, dir);
   const store = await ctx.openStore(dir);
+  // Corrupt sessions moved aside by earlier runs end with this login; one
+  // that the find below moves aside stays while the new session lasts, as
+  // its warning says where it is.
+  const leftovers = store.corruptFiles();
   // Refuse an unsafe session file before the person spends time approving.
   await store.find();
   const apiKey = await resolveApiKey(ctx, options.apiKey);
@@ -84,6 +88,7 @@ export async function runLogin(
     replaced = current;
     return Promise.resolve(session);
   });
+  store.removeCorrupt(leftovers);
   ctx.stderr.write(`${WELCOME}\n`);
   if (
     replaced?.authUrl === auth.authUrl && replaced.clientId === auth.clientId

@@ -61,6 +61,8 @@ export async function runLogout(
   }
   // Whatever the server said, this machine forgets the session.
   await store.delete();
+  // A corrupt session moved aside once may hold tokens: not past this one.
+  store.removeCorrupt();
   ctx.stderr.write(`${LOGOUT_DONE}\n`);
 }
 

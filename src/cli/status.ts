@@ -29,7 +29,10 @@ export async function runStatus(
   ctx: Context,
   options: StatusOptions,
 ): Promise<void> {
-  const { session, idleTimeout } = await useSession(ctx, { fresh: false });
+  const { session, idleTimeout } = await useSession(ctx, {
+    fresh: false,
+    reportCorrupt: true,
+  });
   const now = Math.floor(ctx.clock.now() / 1000);
   const idleLogoutAt = session.lastActiveAt + idleTimeout;
   const status = {

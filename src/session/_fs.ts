@@ -166,6 +166,25 @@ export function removeTempFiles(
   }
 }
 
+/**
+ * The uid of this process when it can be learned without asking: on Deno
+ * only with `--allow-sys=uid` (querying first, so that Deno never prompts),
+ * always on Node. Null on Windows or when not permitted.
+ */
+export function ownUid(): number | null {
+  if (typeof Deno.uid !== "function") return null;
+  try {
+    if (
+      typeof Deno.permissions?.querySync === "function" &&
+      Deno.permissions.querySync({ name: "sys", kind: "uid" }).state !==
+        "granted"
+    ) return null;
+    return Deno.uid();
+  } catch {
+    return null;
+  }
+}
+
 /** Write all of `data` to the open `file`. */
 export function writeAll(file: Deno.FsFile, data: Uint8Array): void {
   for (let written = 0; written < data.length;) {
@@ -194,7 +213,14 @@ export function randomHex(bytes: number): string {
   return hex;
 }
 
-function errorCode(err: unknown): unknown {
+/**
+ * The `code` of a file system error ("ENOENT", "EROFS", ...): Deno's errors
+ * and Node's both carry one.
+ *
+ * @param err any thrown value
+ * @returns its `code` property, or undefined
+ */
+export function errorCode(err: unknown): unknown {
   return typeof err === "object" && err !== null
     ? (err as { code?: unknown }).code
     : undefined;

@@ -58,3 +58,74 @@ Deno.test("fileDiscoveryCache: a write removes temporary files a crash left, not
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** A discovery.json that must be ignored, not opened, and replaced by a write. */
+const UNUSABLE: [name: string, make: (path: string) => Promise<void>][] = [
+  ["a FIFO", async (path) => {
+    const { success } = await new Deno.Command("mkfifo", {
+      args: ["-m", "600", path],
+    }).output();
+    assert.ok(success, "mkfifo");
+  }],
+  ["a symbolic link to a good file", async (path) => {
+    await Deno.writeTextFile(`${path}.target`, '{"issuer":"x"}', {
+      mode: 0o600,
+    });
+    await Deno.symlink(`${path}.target`, path);
+  }],
+  ["a symbolic link to a device", async (path) => {
+    await Deno.symlink("/dev/zero", path);
+  }],
+  ["a file readable by others", async (path) => {
+    await Deno.writeTextFile(path, '{"issuer":"x"}');
+    await Deno.chmod(path, 0o644);
+  }],
+  ["a file over 1 MiB", async (path) => {
+    await Deno.writeTextFile(path, " ".repeat(1024 * 1024 + 1), {
+      mode: 0o600,
+    });
+  }],
+  ["a directory", async (path) => {
+    await Deno.mkdir(path);
+  }],
+];
+
+for (const [name, make] of UNUSABLE) {
+  Deno.test({
+    name: `fileDiscoveryCache: ${name} is ignored, never opened, and replaced`,
+    ignore: Deno.build.os === "windows",
+    async fn() {
+      const dir = await Deno.makeTempDir({ prefix: "pilotcli_discovery_" });
+      try {
+        const path = `${dir}/discovery.json`;
+        await Deno.chmod(dir, 0o700);
+        await make(path);
+        const cache = fileDiscoveryCache(dir);
+        // A FIFO opened for reading would block this test forever.
+        assert.equal(await cache.read(), undefined);
+        if (name === "a directory") {
+          await assert.rejects(cache.write('{"issuer":"y"}'));
+          return;
+        }
+        await cache.write('{"issuer":"y"}');
+        const info = await Deno.lstat(path);
+        assert.ok(info.isFile, "a regular file now");
+        assert.equal(info.mode! & 0o777, 0o600);
+        assert.equal(await cache.read(), '{"issuer":"y"}');
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  });
+}
+
+Deno.test("fileDiscoveryCache: a file of exactly 1 MiB is still read", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pilotcli_discovery_" });
+  try {
+    const text = " ".repeat(1024 * 1024);
+    await Deno.writeTextFile(`${dir}/discovery.json`, text, { mode: 0o600 });
+    assert.equal(await fileDiscoveryCache(dir).read(), text);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -14,6 +14,7 @@
 import { CliError } from "../errors.ts";
 import {
   createExclusive,
+  errorCode,
   errorDetail,
   isNotFound,
   lstatIfPresent,
@@ -39,8 +40,18 @@ export interface LockOptions {
    * control all three.
    */
   now?: () => number;
-  /** How to wait between attempts; default a `setTimeout` promise. */
-  sleep?: (ms: number) => Promise<void>;
+  /**
+   * How to wait between attempts; default a `setTimeout` promise that
+   * rejects with the signal's reason when `signal` aborts.
+   */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Ends the wait for the lock (Ctrl-C): `withLock` then rejects with the
+   * signal's reason, having created nothing.
+   */
+  signal?: AbortSignal;
+  /** Called once when the lock is held by another live process and the wait begins. */
+  onWait?: () => void;
 }
 
 /** The smallest pause between two attempts to take the lock, in ms. */
@@ -53,8 +64,34 @@ interface Settings {
   staleMs: number;
   heartbeatMs: number;
   now: () => number;
-  sleep: (ms: number) => Promise<void>;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  signal: AbortSignal | undefined;
+  onWait: (() => void) | undefined;
 }
+
+/**
+ * The lock file could not be created because the directory can not take a
+ * new file: read-only file system, no permission, or a full disk. Nobody
+ * can write the session then, so a caller that only reads may do without
+ * the lock.
+ */
+export class LockUnavailableError extends CliError {
+  /** The file system error's code: EROFS, EACCES, EPERM, ENOSPC or EDQUOT. */
+  readonly code: string;
+
+  /**
+   * @param code the file system error's code
+   * @param options the underlying error as `cause`
+   */
+  constructor(code: string, options: { cause: unknown }) {
+    super(lockMessage(options.cause), options);
+    this.name = "LockUnavailableError";
+    this.code = code;
+  }
+}
+
+/** Codes of the errors that mean the directory takes no new file. */
+const UNWRITABLE = new Set(["EROFS", "EACCES", "EPERM", "ENOSPC", "EDQUOT"]);
 
 /** The lock we created; `stamp` is its unique content, to never remove someone else's. */
 interface Held {
@@ -101,6 +138,8 @@ export async function withLock<T>(
       Math.min(1_000, (options.staleMs ?? 5_000) / 5),
     now: options.now ?? Date.now,
     sleep: options.sleep ?? delay,
+    signal: options.signal,
+    onWait: options.onWait,
   };
   if (!(settings.heartbeatMs > 0 && settings.heartbeatMs < settings.staleMs)) {
     throw new RangeError(
@@ -148,7 +187,10 @@ export async function withLock<T>(
 
 async function acquire(lockPath: string, settings: Settings): Promise<Held> {
   const deadline = settings.now() + settings.timeoutMs;
+  let waiting = false;
   for (;;) {
+    // Ctrl-C ends the wait before a lock file of ours can exist.
+    settings.signal?.throwIfAborted();
     let file: Deno.FsFile | undefined;
     try {
       file = createExclusive(lockPath);
@@ -167,9 +209,14 @@ async function acquire(lockPath: string, settings: Settings): Promise<Held> {
         `Could not lock the session: ${lockPath} is held by another pilotcli process. Try again, or delete it if no pilotcli is running.`,
       );
     }
+    if (!waiting) {
+      waiting = true;
+      settings.onWait?.();
+    }
     await settings.sleep(
       MIN_BACKOFF_MS +
         Math.floor(Math.random() * (MAX_BACKOFF_MS - MIN_BACKOFF_MS + 1)),
+      settings.signal,
     );
   }
 }
@@ -181,13 +228,15 @@ async function acquire(lockPath: string, settings: Settings): Promise<Held> {
 function claim(lockPath: string, file: Deno.FsFile, now: () => number): Held {
   const stamp = `pilotcli pid ${Deno.pid} ${randomHex(16)}\n`;
   try {
-    let info: Deno.FileInfo;
     try {
       writeAll(file, new TextEncoder().encode(stamp));
-      info = file.statSync();
     } finally {
       file.close();
     }
+    // By path, not FsFile.stat: Deno checks an open file's stat against its
+    // resolved path, which --allow-read of a symlinked config dir does not
+    // cover. Nobody else may touch a fresh lock (it is not stale).
+    const info = Deno.lstatSync(lockPath);
     touch(lockPath, now);
     return { ownerUid: info.uid ?? null, stamp };
   } catch (err) {
@@ -278,12 +327,17 @@ function touch(path: string, now: () => number): void {
 
 function lockError(err: unknown): CliError {
   if (err instanceof CliError) return err;
-  return new CliError(
-    `Could not lock the session: ${
-      errorDetail(err)
-    }. Check that pilotcli may write to its config directory.`,
-    { cause: err },
-  );
+  const code = errorCode(err);
+  if (typeof code === "string" && UNWRITABLE.has(code)) {
+    return new LockUnavailableError(code, { cause: err });
+  }
+  return new CliError(lockMessage(err), { cause: err });
+}
+
+function lockMessage(err: unknown): string {
+  return `Could not lock the session: ${
+    errorDetail(err)
+  }. Check that pilotcli may write to its config directory.`;
 }
 
 function unrefTimer(timer: unknown): void {
@@ -296,6 +350,17 @@ function unrefTimer(timer: unknown): void {
   }
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
 }

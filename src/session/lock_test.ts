@@ -246,3 +246,50 @@ Deno.test("withLock: a holder that never calls keepAlive is taken over once stal
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("withLock stops waiting when the signal aborts, and leaves the holder's lock alone", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const lockPath = `${dir}/session.lock`;
+    await leaveLock(lockPath, 0);
+    const controller = new AbortController();
+    const reason = new CliError("", { exitCode: 130 });
+    let waits = 0;
+    await assert.rejects(
+      withLock(lockPath, () => Promise.resolve("never"), {
+        // Never stale, never timed out: only the abort ends the wait.
+        staleMs: 3_600_000,
+        timeoutMs: 3_600_000,
+        signal: controller.signal,
+        onWait: () => {
+          waits++;
+          controller.abort(reason);
+        },
+      }),
+      (err) => err === reason,
+    );
+    assert.equal(waits, 1);
+    assert.equal(await Deno.readTextFile(lockPath), "", "still the holder's");
+    assert.equal(await exists(`${lockPath}.takeover`), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("withLock on an aborted signal rejects before creating the lock", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const lockPath = `${dir}/session.lock`;
+    const controller = new AbortController();
+    controller.abort(new CliError("", { exitCode: 130 }));
+    await assert.rejects(
+      withLock(lockPath, () => Promise.resolve(), {
+        signal: controller.signal,
+      }),
+      (err) => err === controller.signal.reason,
+    );
+    assert.equal(await exists(lockPath), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -4,7 +4,12 @@
  * Every access, reads included, happens under the cross-process lock
  * `session.lock` in the same directory, so a read never sees a half-made
  * decision of another pilotcli process, and a corrupt file is moved aside by
- * exactly one process. Writes go to a temporary file created with mode 0600
+ * exactly one process. When the lock file can not be created because the
+ * directory takes no new file (read-only file system, no write permission,
+ * full disk), nobody can write the session either: a read then goes on
+ * without the lock, and only a write fails, with a
+ * {@linkcode SessionNotSavedError} that carries what could not be stored.
+ * Writes go to a temporary file created with mode 0600
  * that is renamed over `session.json`, so the file is never partly written
  * and never readable by others, whatever the umask.
  *
@@ -20,12 +25,13 @@ import {
   errorDetail,
   joinPath,
   lstatIfPresent,
+  ownUid,
   removeIfPresent,
   removeTempFiles,
   statIfPresent,
   writeFileAtomic,
 } from "./_fs.ts";
-import { type LockOptions, withLock } from "./lock.ts";
+import { type LockOptions, LockUnavailableError, withLock } from "./lock.ts";
 import {
   parseSession,
   serializeSession,
@@ -58,6 +64,44 @@ export interface SessionStore {
   save(session: Session): Promise<void>;
   /** delete() = update(() => null) */
   delete(): Promise<void>;
+  /** The corrupt session files moved aside earlier, still on disk. */
+  corruptFiles(): string[];
+  /** Remove these corrupt session files (default: all of them); best effort. */
+  removeCorrupt(paths?: string[]): void;
+}
+
+/**
+ * An update's result could not be stored: the lock or the file could not
+ * be written (read-only directory, full disk). Its message is the one line
+ * for the user; `session` is what was to be stored (null: a deletion), so
+ * that a caller may still use what it got, e.g. a refreshed access token.
+ */
+export class SessionNotSavedError extends CliError {
+  /** What could not be stored; null when the session was to be deleted. */
+  readonly session: Session | null;
+  /** Why, as the file system said it. */
+  readonly detail: string;
+
+  /**
+   * @param session what could not be stored, null for a deletion
+   * @param path the session file
+   * @param cause the file system error
+   */
+  constructor(session: Session | null, path: string, cause: unknown) {
+    const detail = errorDetail(
+      cause instanceof LockUnavailableError ? cause.cause : cause,
+    );
+    const dir = path.replace(/[\\/][^\\/]*$/, "");
+    super(
+      session === null
+        ? `Could not delete the session: ${detail}. Delete ${path} yourself.`
+        : `Could not save the session: ${detail}. Check that ${dir} is writable and the disk is not full.`,
+      { cause },
+    );
+    this.name = "SessionNotSavedError";
+    this.session = session;
+    this.detail = detail;
+  }
 }
 
 /** Options of {@linkcode FileSessionStore}. */
@@ -75,6 +119,8 @@ export interface FileSessionStoreOptions {
 
 const SESSION_FILE = "session.json";
 const LOCK_FILE = "session.lock";
+/** The names #moveAside gives corrupt session files. */
+const CORRUPT_FILE = /^session\.json\.corrupt-\d+(-\d+)?$/;
 
 /**
  * A {@linkcode SessionStore} keeping the session in `<dir>/session.json`.
@@ -166,13 +212,79 @@ export class FileSessionStore implements SessionStore {
     await this.update(() => Promise.resolve(null));
   }
 
+  /** The corrupt session files moved aside earlier, still on disk. */
+  corruptFiles(): string[] {
+    const found: string[] = [];
+    try {
+      for (const entry of Deno.readDirSync(this.dir)) {
+        if (CORRUPT_FILE.test(entry.name)) {
+          found.push(joinPath(this.dir, entry.name));
+        }
+      }
+    } catch {
+      // No directory, or not readable: nothing to report.
+    }
+    return found.sort();
+  }
+
+  /**
+   * Remove corrupt session files moved aside (`paths`, default all of them):
+   * they may hold tokens and an API key, and must not outlive the next
+   * session. Best effort.
+   */
+  removeCorrupt(paths: string[] = this.corruptFiles()): void {
+    for (const path of paths) {
+      try {
+        removeIfPresent(path);
+      } catch {
+        // Reported by the next `user status`; removed by the next login.
+      }
+    }
+  }
+
   async #transact(
     dirInfo: Deno.FileInfo,
     fn: UpdateFn,
   ): Promise<Session | undefined> {
     // The mode is checked before the lock file is made in the directory.
     if (!this.#windows) this.#checkMode("dir", dirInfo);
-    return await withLock(this.#lockPath, async ({ ownerUid, keepAlive }) => {
+    let locked = false;
+    try {
+      return await this.#transactLocked(dirInfo, fn, () => locked = true);
+    } catch (err) {
+      if (locked || !(err instanceof LockUnavailableError)) throw err;
+      return await this.#transactUnlocked(dirInfo, fn, err);
+    }
+  }
+
+  /**
+   * The transaction when no lock file can be made: nobody can write then, so
+   * reading without the lock sees what the last writer left. The uid for the
+   * owner checks comes from `Deno.uid()` where permitted (always on Node);
+   * on Deno without --allow-sys the checks of the modes stay, and a file of
+   * another user with those modes is unreadable to all but root anyway.
+   */
+  async #transactUnlocked(
+    dirInfo: Deno.FileInfo,
+    fn: UpdateFn,
+    lockError: LockUnavailableError,
+  ): Promise<Session | undefined> {
+    const uid = this.#windows ? null : ownUid();
+    if (!this.#windows) this.#checkOwner("dir", dirInfo, uid);
+    const current = this.#read(uid);
+    const next = await fn(current, { keepAlive() {} });
+    if (next === undefined) return current;
+    if (next !== null) serializeSession(next);
+    throw new SessionNotSavedError(next, this.path, lockError);
+  }
+
+  #transactLocked(
+    dirInfo: Deno.FileInfo,
+    fn: UpdateFn,
+    onLocked: () => void,
+  ): Promise<Session | undefined> {
+    return withLock(this.#lockPath, async ({ ownerUid, keepAlive }) => {
+      onLocked();
       if (!this.#windows) this.#checkOwner("dir", dirInfo, ownerUid);
       // A writer killed before its rename leaves a whole session, tokens and
       // all, in a temporary file: gone on the next run, whatever it does.
@@ -272,6 +384,7 @@ export class FileSessionStore implements SessionStore {
       for (let n = 1; lstatIfPresent(target) !== undefined; n++) {
         target = `${base}-${n}`;
       }
+      // It keeps its mode, which #read checked: closed to others.
       Deno.renameSync(this.path, target);
     } catch (err) {
       throw new CliError(
@@ -291,12 +404,7 @@ export class FileSessionStore implements SessionStore {
     try {
       writeFileAtomic(this.path, text);
     } catch (err) {
-      throw new CliError(
-        `Could not save the session: ${
-          errorDetail(err)
-        }. Check that ${this.dir} is writable and the disk is not full.`,
-        { cause: err },
-      );
+      throw new SessionNotSavedError(session, this.path, err);
     }
     return parseSession(text);
   }
@@ -305,12 +413,7 @@ export class FileSessionStore implements SessionStore {
     try {
       removeIfPresent(this.path);
     } catch (err) {
-      throw new CliError(
-        `Could not delete the session: ${
-          errorDetail(err)
-        }. Delete ${this.path} yourself.`,
-        { cause: err },
-      );
+      throw new SessionNotSavedError(null, this.path, err);
     }
   }
 

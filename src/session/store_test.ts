@@ -457,3 +457,91 @@ Deno.test("a session path that is not a regular file is refused", async () => {
     );
   });
 });
+
+Deno.test("a corrupt session moved aside is owner-only, listed, and removed by removeCorrupt", async () => {
+  await withTempDir(async (tmp) => {
+    const dir = `${tmp}/pilotcli`;
+    const { store } = storeIn(dir);
+    assert.deepEqual(store.corruptFiles(), [], "no dir: nothing listed");
+    await store.save(sample());
+    await Deno.writeTextFile(store.path, `{"accessToken": "${SECRET}"`);
+    assert.equal(await store.find(), undefined);
+    const [moved] = store.corruptFiles();
+    assert.match(moved, /\/session\.json\.corrupt-\d+$/);
+    if (unix) assert.equal(await modeOf(moved), 0o600);
+    await store.save(sample());
+    assert.deepEqual(store.corruptFiles(), [moved], "a save alone keeps it");
+    store.removeCorrupt();
+    assert.deepEqual(store.corruptFiles(), []);
+    assert.deepEqual(await names(dir), ["session.json"]);
+  });
+});
+
+/** Why a private read-only mount can not be made here, or undefined. */
+async function noPrivateMounts(): Promise<string | undefined> {
+  if (Deno.build.os !== "linux") return "private mounts need Linux";
+  try {
+    const { success, stderr } = await new Deno.Command("unshare", {
+      args: [
+        "-m",
+        "sh",
+        "-c",
+        "mount --bind / / && mount -o remount,bind,ro /",
+      ],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    return success ? undefined : new TextDecoder().decode(stderr).trim();
+  } catch (err) {
+    return `unshare could not run: ${(err as Error).message}`;
+  }
+}
+
+const NO_MOUNTS = await noPrivateMounts();
+if (NO_MOUNTS !== undefined) {
+  console.log(`Skipping the read-only session dir test: ${NO_MOUNTS}`);
+}
+
+Deno.test({
+  name:
+    "on a read-only dir a read needs no lock, and a write fails with what it could not store",
+  ignore: NO_MOUNTS !== undefined,
+  async fn() {
+    await withTempDir(async (tmp) => {
+      const dir = `${tmp}/pilotcli`;
+      await runWorker(dir, ["save", dir]);
+      const before = await Deno.readTextFile(`${dir}/session.json`);
+      // A read-only bind of the dir onto itself, in a mount namespace of the
+      // worker's own: chmod would not stop root.
+      const { code, stdout, stderr } = await new Deno.Command("unshare", {
+        args: [
+          "-m",
+          "sh",
+          "-c",
+          'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"',
+          dir,
+          Deno.execPath(),
+          "run",
+          "--no-config",
+          `--allow-read=${dir}`,
+          `--allow-write=${dir}`,
+          WORKER,
+          "touch",
+          dir,
+        ],
+      }).output();
+      assert.equal(code, 0, new TextDecoder().decode(stderr));
+      const { found, outcome } = JSON.parse(new TextDecoder().decode(stdout));
+      assert.equal(found, WORKER_SESSION.username);
+      assert.equal(outcome.lastActiveAt, WORKER_SESSION.lastActiveAt + 1);
+      assert.match(
+        outcome.message,
+        new RegExp(
+          `^Could not save the session: Read-only file system \\(os error 30\\): open '${dir}/session.lock'\\. Check that ${dir} is writable and the disk is not full\\.$`,
+        ),
+      );
+      assert.equal(await Deno.readTextFile(`${dir}/session.json`), before);
+      assert.deepEqual(await names(dir), ["session.json"]);
+    });
+  },
+});

@@ -95,3 +95,23 @@ export function browserNotAllowed(commands: readonly string[]): string {
     commands.join(",")
   }: add it to the \`deno run\` or \`deno install\` line, or open the link above yourself.`;
 }
+
+/** PILOT_DEBUG=1: another pilotcli process holds the session lock, and this one waits for it. */
+export function lockWaitLine(lockPath: string): string {
+  return `pilotcli: waiting for the session lock ${lockPath}, held by another pilotcli process (Ctrl-C stops).`;
+}
+
+/** A refreshed session could not be stored: the command goes on with its new access token. */
+export function refreshNotSaved(detail: string): string {
+  return `Warning: the refreshed session could not be saved: ${detail}. This command used the new access token, but the server may have replaced the refresh token: log in again (\`pilotcli user login\`) if the next command fails.`;
+}
+
+/** The session's use could not be recorded; it still works. */
+export function activityNotSaved(detail: string): string {
+  return `Warning: the session's use could not be recorded: ${detail}. The session still works; its idle time counts from its last recorded use.`;
+}
+
+/** A corrupt session file moved aside earlier is still on disk. */
+export function corruptSessionKept(path: string): string {
+  return `Note: ${path} holds an unreadable old session that may still contain tokens: the next \`pilotcli user login\` or \`pilotcli user logout\` deletes it, or delete it yourself.`;
+}

@@ -194,7 +194,7 @@ function onDesktop(
 ) {
   return {
     pty: "terminal" as const,
-    holdStdin: true,
+    keepStdinOpen: true,
     env: { DISPLAY: ":0", BROWSER: browser.path, ...env },
     denoFlags: allowRun(runtime, browser.path),
   };

@@ -201,8 +201,16 @@ export interface CliOptions {
    * CRLF line ends. "pipe" makes standard input a pipe all the same.
    */
   pty?: "terminal" | "pipe";
-  /** Keep standard input open (after `stdin`) until the CLI exits. */
-  holdStdin?: boolean;
+  /**
+   * Keep standard input open until the CLI exits (after `stdin`, if any),
+   * as a terminal that nobody types into does.
+   */
+  keepStdinOpen?: boolean;
+  /**
+   * A command that runs the CLI: it gets the CLI's argv as its last
+   * arguments (e.g. `unshare -m sh -c '... && exec "$@"' sh`).
+   */
+  wrapper?: string[];
 }
 
 /** A run still going after this long (ms) is killed (SIGKILL), so a hang fails its test. */
@@ -302,6 +310,7 @@ export class CliProcess {
         "/dev/null",
       ];
     }
+    if (options.wrapper !== undefined) command.unshift(...options.wrapper);
     const env = {
       PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
       // Deno's own cache lives under HOME; the session does not.
@@ -339,7 +348,7 @@ export class CliProcess {
       if (input !== undefined) {
         await writer.write(new TextEncoder().encode(input)).catch(() => {});
       }
-      if (options.holdStdin) await child.status;
+      if (options.keepStdinOpen) await child.status;
       await writer.close().catch(() => {});
     })();
     const collect = async (
@@ -418,7 +427,7 @@ export class CliProcess {
     }
   }
 
-  /** Types `text` on standard input (which holdStdin keeps open). */
+  /** Types `text` on standard input (which keepStdinOpen keeps open). */
   async type(text: string): Promise<void> {
     if (!this.#stdin) throw new Error("the CLI has not started yet");
     await this.#stdin.write(new TextEncoder().encode(text));

@@ -34,12 +34,6 @@ export const USER = { username: "alice", password: "wonderland" };
 /** A key the test server knows, for USER. */
 export const API_KEY = "pk-test-0123456789abcdef";
 
-/** How {@linkcode World.spawn} may run the CLI beyond the world's settings. */
-export type SpawnOptions = Omit<
-  CliOptions,
-  "authUrl" | "configDir" | "runtime"
->;
-
 /** What a test gets. */
 export interface World {
   /** The running test identity server. */
@@ -47,17 +41,20 @@ export interface World {
   /** A fresh config dir (PILOT_CONFIG_DIR), not yet created. */
   configDir: string;
   /** Runs the CLI to its end. */
-  cli(
-    args: string[],
-    more?: { stdin?: string; env?: Record<string, string>; umask?: string },
-  ): Promise<CliResult>;
+  cli(args: string[], more?: MoreOptions): Promise<CliResult>;
   /** Starts the CLI and returns at once. */
-  spawn(args: string[], more?: SpawnOptions): CliProcess;
+  spawn(args: string[], more?: MoreOptions): CliProcess;
   /** The session file's path. */
   sessionPath: string;
   /** The session file, parsed. */
   session(): Promise<Session>;
 }
+
+/** What a run of the CLI may add to the world's settings. */
+export type MoreOptions = Omit<
+  CliOptions,
+  "authUrl" | "configDir" | "runtime"
+>;
 
 /** The test server's options, and the runtime of the CLI (default "deno"). */
 export interface WorldOptions extends IdpOptions {
@@ -133,23 +130,90 @@ export async function printedLink(cli: CliProcess): Promise<string> {
 }
 
 /**
+ * Rewrites the stored session with `change`, atomically and 0600, as a
+ * pilotcli run would; returns the new session.
+ */
+export async function editSession(
+  dir: string,
+  change: (session: Session) => Session,
+): Promise<Session> {
+  const path = `${dir}/session.json`;
+  const edited = change(parseSession(await Deno.readTextFile(path)));
+  const temp = `${dir}/.test-${crypto.randomUUID()}`;
+  await Deno.writeTextFile(temp, serializeSession(edited), { mode: 0o600 });
+  await Deno.rename(temp, path);
+  return edited;
+}
+
+/**
  * Makes the stored access token look expired to the CLI (issued 400 s ago,
  * expired 100 s ago), keeping everything else; the server still takes its
  * refresh token. Written atomically, 0600.
  */
-export async function expireAccessToken(dir: string): Promise<Session> {
-  const path = `${dir}/session.json`;
-  const session = parseSession(await Deno.readTextFile(path));
+export function expireAccessToken(dir: string): Promise<Session> {
   const now = Math.floor(Date.now() / 1000);
-  const expired = {
+  return editSession(dir, (session) => ({
     ...session,
     accessTokenIssuedAt: now - 400,
     accessTokenExpiresAt: now - 100,
-  };
-  const temp = `${dir}/.test-${crypto.randomUUID()}`;
-  await Deno.writeTextFile(temp, serializeSession(expired), { mode: 0o600 });
-  await Deno.rename(temp, path);
-  return expired;
+  }));
+}
+
+/**
+ * Why this process can not give the CLI a read-only or full config dir,
+ * or undefined when it can: that takes a private mount namespace
+ * (`unshare -m`) and mounting in it, i.e. root (as in CI). `chmod` would
+ * not do: root writes through any mode.
+ */
+export async function privateMountsUnavailable(): Promise<
+  string | undefined
+> {
+  const dir = await Deno.makeTempDir({ prefix: "pilotcli-mount-probe-" });
+  try {
+    const { success, stderr } = await new Deno.Command("unshare", {
+      args: ["-m", "sh", "-c", 'mount -t tmpfs -o size=4k tmpfs "$0"', dir],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    return success ? undefined : new TextDecoder().decode(stderr).trim() ||
+      "unshare -m failed";
+  } catch (err) {
+    return `unshare could not run: ${(err as Error).message}`;
+  } finally {
+    await Deno.remove(dir);
+  }
+}
+
+/**
+ * A wrapper (CliOptions.wrapper) that runs the CLI with `dir` bind-mounted
+ * read-only onto itself, in a mount namespace of its own.
+ */
+export function readOnlyDir(dir: string): string[] {
+  return [
+    "unshare",
+    "-m",
+    "sh",
+    "-c",
+    'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"',
+    dir,
+  ];
+}
+
+/**
+ * A wrapper (CliOptions.wrapper) that runs the CLI with a full disk at
+ * `dir`: a 16 KiB tmpfs, in a mount namespace of its own, holding a copy of
+ * the files of `copyOf` and filled up by a file `fill`.
+ */
+export function fullDir(dir: string, copyOf: string): string[] {
+  return [
+    "unshare",
+    "-m",
+    "sh",
+    "-c",
+    'mount -t tmpfs -o size=16k,mode=0700 tmpfs "$0" && cp -p "$1"/* "$0"/ && { cat /dev/zero > "$0/fill" 2>/dev/null; true; } && shift && exec "$@"',
+    dir,
+    copyOf,
+  ];
 }
 
 /**

@@ -11,9 +11,13 @@ import { approveOverHttp } from "../idp/person_http.ts";
 import { CLIENT_ID, type IdpOptions, PATHS } from "../idp/server.ts";
 import { decode } from "../qr_reader.ts";
 import {
+  activityNotSaved,
   API_KEY_INVALID,
+  corruptSessionKept,
+  lockWaitLine,
   LOGOUT_DONE,
   LOGOUT_PROMPT,
+  refreshNotSaved,
   SESSION_INVALID,
   TRYING_API_KEY,
   TRYING_DEVICE_CODE,
@@ -25,10 +29,14 @@ import { type CliResult, installNodePackage, runCli, RUNTIMES } from "./cli.ts";
 import {
   API_KEY,
   apiKeyLogin,
+  editSession,
   exists,
   expireAccessToken,
+  fullDir,
   modeOf,
   printedLink,
+  privateMountsUnavailable,
+  readOnlyDir,
   USER,
   withWorld,
   type World,
@@ -36,10 +44,86 @@ import {
 
 const TOKEN = PATHS.token;
 
+/** Why the read-only and full-disk cases can not run here, if they can not. */
+const NO_MOUNTS = Deno.build.os === "linux"
+  ? await privateMountsUnavailable()
+  : "private mounts need Linux";
+if (NO_MOUNTS !== undefined) {
+  console.log(
+    `Skipping the read-only and full-disk config dir cases: ${NO_MOUNTS}`,
+  );
+}
+
+/** `text` as a RegExp that matches it literally. */
+function literally(text: string): RegExp {
+  return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+}
+
+/** The names in the config dir, sorted. */
+function namesIn(dir: string): string[] {
+  return [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+}
+
+/**
+ * A config dir that takes no write, made by `wrapper` from the config dir
+ * (and a copy of it): user status and user token still work.
+ */
+function unwritableDirCase(
+  kind: string,
+  wrapper: (world: World) => Promise<string[]>,
+  detail: RegExp,
+): Case {
+  return {
+    name: `user status and user token work on a ${kind} config dir`,
+    skip: NO_MOUNTS,
+    async run(world) {
+      await apiKeyLogin(world);
+      // Last used 2 min ago: status records its use, which can not be stored.
+      await editSession(world.configDir, (session) => ({
+        ...session,
+        lastActiveAt: session.lastActiveAt - 120,
+      }));
+      const status = await world.cli(["user", "status"], {
+        wrapper: await wrapper(world),
+      });
+      assert.equal(status.code, 0, status.stderr);
+      assert.match(status.stdout, /^Logged in as alice \(method: api-key\)\n/);
+      const [, used] = status.stderr.match(
+        /^Warning: the session's use could not be recorded: (.+?)\. The/,
+      ) ?? [];
+      assert.match(used ?? "", detail, status.stderr);
+      assert.equal(status.stderr, `${activityNotSaved(used)}\n`);
+
+      // Expired: user token refreshes, and prints the new token it can not store.
+      const expired = await expireAccessToken(world.configDir);
+      const stored = await Deno.readTextFile(world.sessionPath);
+      const token = await world.cli(["user", "token"], {
+        wrapper: await wrapper(world),
+      });
+      assert.equal(token.code, 0, token.stderr);
+      const printed = token.stdout.trimEnd();
+      assert.match(token.stdout, /^[\w.-]+\n$/);
+      assert.notEqual(printed, expired.accessToken);
+      const [, refreshed] = token.stderr.match(
+        /^Warning: the refreshed session could not be saved: (.+?)\. This/,
+      ) ?? [];
+      assert.match(refreshed ?? "", detail, token.stderr);
+      assert.equal(token.stderr, `${refreshNotSaved(refreshed)}\n`);
+      assert.equal(await Deno.readTextFile(world.sessionPath), stored);
+      const refreshes = world.idp.requests.filter((r) =>
+        r.path === TOKEN && r.grantType === "refresh_token"
+      );
+      assert.equal(refreshes.length, 1);
+    },
+  };
+}
+
 /** One end-to-end case; `run` asserts the same expectations on each runtime. */
 interface Case {
   name: string;
   idp?: IdpOptions;
+  /** Why the case can not run here, if it can not. */
+  skip?: string;
   run(world: World): Promise<void>;
 }
 
@@ -356,6 +440,172 @@ const CASES: Case[] = [
     },
   },
   {
+    name: "Ctrl-C while waiting for the session lock exits 130 at once",
+    async run(world) {
+      await apiKeyLogin(world);
+      const stored = await Deno.readTextFile(world.sessionPath);
+      const lock = `${world.configDir}/session.lock`;
+      await Deno.writeTextFile(lock, "held by the test\n", { mode: 0o600 });
+      // Touched an hour ahead: never stale, so the CLI can only wait.
+      const future = Date.now() / 1000 + 3600;
+      await Deno.utime(lock, future, future);
+      // PILOT_DEBUG=1 says when the wait begins: the event to interrupt it on.
+      const cli = world.spawn(["user", "token"], { env: { PILOT_DEBUG: "1" } });
+      await cli.waitForStderr(literally(lockWaitLine(lock)));
+      cli.kill("SIGINT");
+      const result = await cli.result();
+      assert.equal(result.code, 130, result.stderr);
+      assert.equal(result.signal, null, "handled, not killed by the signal");
+      assert.equal(result.stdout, "");
+      assert.ok(result.stderr.startsWith(`${lockWaitLine(lock)}\n`));
+      assert.equal(await Deno.readTextFile(lock), "held by the test\n");
+      assert.equal(await Deno.readTextFile(world.sessionPath), stored);
+      assert.deepEqual(namesIn(world.configDir), [
+        "session.json",
+        "session.lock",
+      ]);
+    },
+  },
+  {
+    name: "Ctrl-C at the logout question exits 130 and keeps the session",
+    async run(world) {
+      await apiKeyLogin(world);
+      const stored = await Deno.readTextFile(world.sessionPath);
+      const cli = world.spawn(["user", "logout"], { keepStdinOpen: true });
+      await cli.waitForStderr(literally(LOGOUT_PROMPT));
+      cli.kill("SIGINT");
+      const result = await cli.result();
+      assert.equal(result.signal, null, "handled, not killed by the signal");
+      assert.deepEqual(outcome(result), {
+        code: 130,
+        stdout: "",
+        stderr: `${LOGOUT_PROMPT}\n`,
+      });
+      assert.equal(await Deno.readTextFile(world.sessionPath), stored);
+      assert.equal(
+        world.idp.requests.filter((r) => r.path === PATHS.revocation).length,
+        0,
+      );
+    },
+  },
+  unwritableDirCase(
+    "read-only",
+    (world) => Promise.resolve(readOnlyDir(world.configDir)),
+    /read-only file system/i,
+  ),
+  unwritableDirCase(
+    "full",
+    async (world) => {
+      const copy = `${world.configDir}.copy`;
+      await Deno.remove(copy, { recursive: true }).catch(() => {});
+      await Deno.mkdir(copy, { mode: 0o700 });
+      for (const name of namesIn(world.configDir)) {
+        await Deno.copyFile(`${world.configDir}/${name}`, `${copy}/${name}`);
+      }
+      return fullDir(world.configDir, copy);
+    },
+    /no space left on device/i,
+  ),
+  {
+    name:
+      "a FIFO or a link to a device at discovery.json is ignored and replaced",
+    async run(world) {
+      await apiKeyLogin(world);
+      const cache = `${world.configDir}/discovery.json`;
+      const fifo = async () => {
+        const made = await new Deno.Command("mkfifo", { args: [cache] })
+          .output();
+        assert.ok(made.success, "mkfifo");
+      };
+      const device = () => Deno.symlink("/dev/zero", cache);
+      for (const make of [fifo, device]) {
+        await Deno.remove(cache).catch(() => {});
+        await make();
+        await expireAccessToken(world.configDir);
+        const result = await world.cli(["user", "token"]);
+        const session = await world.session();
+        assert.deepEqual(outcome(result), {
+          code: 0,
+          stdout: `${session.accessToken}\n`,
+          stderr: "",
+        });
+        const info = await Deno.lstat(cache);
+        assert.ok(info.isFile, "replaced by a regular file");
+        assert.equal(info.mode! & 0o777, 0o600);
+      }
+    },
+  },
+  {
+    name:
+      "a corrupt session moved aside is named by user status and removed when the next session ends",
+    async run(world) {
+      await apiKeyLogin(world);
+      await Deno.writeTextFile(world.sessionPath, "{");
+      await world.cli(["user", "status"]);
+      const [moved] = namesIn(world.configDir);
+      assert.match(moved, /^session\.json\.corrupt-\d+$/);
+      const aside = `${world.configDir}/${moved}`;
+      assert.equal(await modeOf(aside), 0o600);
+      const status = await world.cli(["user", "status"]);
+      assert.deepEqual(outcome(status), {
+        code: 1,
+        stdout: "",
+        stderr: `${corruptSessionKept(aside)}\n${SESSION_INVALID}\n`,
+      });
+      await apiKeyLogin(world);
+      assert.deepEqual(namesIn(world.configDir), ["session.json"]);
+
+      // Ended by logout, or as idle: the leftover goes with the session.
+      const leftover = `${world.configDir}/session.json.corrupt-1`;
+      await Deno.writeTextFile(leftover, "{", { mode: 0o600 });
+      const logout = await world.cli(["user", "logout", "-y"]);
+      assert.equal(logout.code, 0, logout.stderr);
+      assert.deepEqual(namesIn(world.configDir), ["discovery.json"]);
+      await apiKeyLogin(world);
+      await Deno.writeTextFile(leftover, "{", { mode: 0o600 });
+      await editSession(world.configDir, (session) => ({
+        ...session,
+        lastActiveAt: session.lastActiveAt - 7200,
+      }));
+      const idle = await world.cli(["user", "token"]);
+      assert.deepEqual(outcome(idle), {
+        code: 1,
+        stdout: "",
+        stderr: `${SESSION_INVALID}\n`,
+      });
+      assert.deepEqual(namesIn(world.configDir), ["discovery.json"]);
+    },
+  },
+  {
+    name: "a config dir that is a symbolic link works with the narrow flags",
+    async run(world) {
+      const real = `${world.configDir}.real`;
+      await Deno.mkdir(real, { mode: 0o700 });
+      await Deno.symlink(real, world.configDir);
+      await apiKeyLogin(world);
+      for (let i = 0; i < 2; i++) {
+        await expireAccessToken(world.configDir);
+        const token = await world.cli(["user", "token"]);
+        assert.equal(token.code, 0, token.stderr);
+        assert.equal(token.stderr, "");
+      }
+      // The second refresh read the discovery cache in the linked dir.
+      assert.equal(
+        world.idp.requests.filter((r) => r.path === PATHS.discovery).length,
+        1,
+      );
+      const status = await world.cli(["user", "status"]);
+      assert.equal(status.code, 0, status.stderr);
+      const logout = await world.cli(["user", "logout", "-y"]);
+      assert.deepEqual(outcome(logout), {
+        code: 0,
+        stdout: "",
+        stderr: `${LOGOUT_DONE}\n`,
+      });
+      assert.deepEqual(namesIn(real), ["discovery.json"]);
+    },
+  },
+  {
     name: "a usage error exits 2 and never echoes a value",
     async run(world) {
       const result = await world.cli(["user", "login", "--apikey=s3cret"]);
@@ -376,8 +626,12 @@ const CASES: Case[] = [
 
 for (const c of CASES) {
   for (const runtime of RUNTIMES) {
-    Deno.test(`${c.name} [${runtime}]`, async () => {
-      await withWorld({ ...c.idp, runtime }, c.run);
+    Deno.test({
+      name: `${c.name} [${runtime}]`,
+      ignore: c.skip !== undefined,
+      async fn() {
+        await withWorld({ ...c.idp, runtime }, c.run);
+      },
     });
   }
 }

@@ -4,12 +4,14 @@
  *
  * - `increment <dir> <times>`: add 1 to `lastActiveAt` under the lock, `times` times
  * - `save <dir>`: save a sample session
+ * - `touch <dir>`: find the session, then add 1 to its `lastActiveAt`;
+ *   prints what was found and how the update ended, as JSON
  *
  * @module
  */
 
 import type { Session } from "../session.ts";
-import { FileSessionStore } from "../store.ts";
+import { FileSessionStore, SessionNotSavedError } from "../store.ts";
 
 /** The session the worker saves, and starts counting from. */
 export const WORKER_SESSION: Session = {
@@ -39,6 +41,22 @@ if (import.meta.main) {
     }
   } else if (command === "save") {
     await store.save(WORKER_SESSION);
+  } else if (command === "touch") {
+    const found = await store.find();
+    let outcome: unknown;
+    try {
+      await store.update((current) =>
+        Promise.resolve(
+          current && { ...current, lastActiveAt: current.lastActiveAt + 1 },
+        )
+      );
+      outcome = "saved";
+    } catch (err) {
+      outcome = err instanceof SessionNotSavedError
+        ? { message: err.message, lastActiveAt: err.session?.lastActiveAt }
+        : String(err);
+    }
+    console.log(JSON.stringify({ found: found?.username, outcome }));
   } else {
     throw new Error(`store_worker: unknown command ${command}`);
   }
