@@ -30,7 +30,8 @@ export const systemClock: Clock = {
 
 /** The Context of a real run, on the Deno namespace. */
 export function denoContext(signal: AbortSignal): Context {
-  const stdout = fileWriter(Deno.stdout);
+  // `pilotcli user status | head -0` ends quietly, as `head` expects.
+  const stdout = fileWriter(Deno.stdout, { quietWhenClosed: true });
   const stderr = fileWriter(Deno.stderr);
   return {
     process: { stdout, stderr },

@@ -11,15 +11,40 @@ export interface TextWriter {
   write(text: string): void;
 }
 
+/** How a {@linkcode fileWriter} writes. */
+export interface FileWriterOptions {
+  /**
+   * When the reader has gone away (a pipe closed: `| head -1`), drop this
+   * and later writes instead of failing. For stdout: the reader has all it
+   * wanted, so the command ends as if its output had been read (exit 0, as
+   * ripgrep or fd do; `git` and GNU tools die of SIGPIPE, 141, which Deno
+   * ignores and which `set -o pipefail` would take for a failure).
+   * Default false: a message on stderr that cannot be shown is a failure.
+   */
+  quietWhenClosed?: boolean;
+}
+
 /** A writer on a Deno file (stdout, stderr) that never writes partially. */
 export function fileWriter(
   file: { writeSync(p: Uint8Array): number },
+  options: FileWriterOptions = {},
 ): TextWriter {
   const encoder = new TextEncoder();
+  let closed = false;
   return {
     write(text) {
+      if (closed) return;
       let bytes = encoder.encode(text);
-      while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
+      try {
+        while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
+      } catch (error) {
+        // On Node the shim throws the same class for EPIPE.
+        if (
+          !options.quietWhenClosed ||
+          !(error instanceof Deno.errors.BrokenPipe)
+        ) throw error;
+        closed = true;
+      }
     },
   };
 }
