@@ -193,6 +193,11 @@ export interface CliOptions {
   umask?: string;
   /** Which runtime runs the CLI; default "deno". */
   runtime?: Runtime;
+  /**
+   * Close the read end of stdout's pipe as soon as the CLI starts, as
+   * `| head -0` does: its writes then fail with EPIPE.
+   */
+  closeStdout?: boolean;
 }
 
 /** A run still going after this long (ms) is killed (SIGKILL), so a hang fails its test. */
@@ -328,7 +333,9 @@ export class CliProcess {
     };
     return Promise.all([
       child.status,
-      collect(child.stdout, (t) => this.#stdout += t),
+      options.closeStdout
+        ? child.stdout.cancel()
+        : collect(child.stdout, (t) => this.#stdout += t),
       collect(child.stderr, (t) => this.#stderr += t),
       stdinDone,
     ]).then(([status]) => {

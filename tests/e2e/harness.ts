@@ -42,7 +42,12 @@ export interface World {
   /** Runs the CLI to its end. */
   cli(
     args: string[],
-    more?: { stdin?: string; env?: Record<string, string>; umask?: string },
+    more?: {
+      stdin?: string;
+      env?: Record<string, string>;
+      umask?: string;
+      closeStdout?: boolean;
+    },
   ): Promise<CliResult>;
   /** Starts the CLI and returns at once. */
   spawn(
