@@ -8,7 +8,6 @@
 
 import type { Clock } from "../auth/device.ts";
 import { fileWriter, LineReader } from "../ui/io.ts";
-import { inert } from "../ui/terminal_text.ts";
 import type { Context } from "./context.ts";
 
 /** The real clock; `sleep` ends early, rejecting, when the signal aborts. */
@@ -49,8 +48,7 @@ export function denoContext(signal: AbortSignal): Context {
     async openStore(dir) {
       const { FileSessionStore } = await import("../session/store.ts");
       return new FileSessionStore(dir, {
-        // A warning is one line; what it quotes (a path) cannot act.
-        warn: (line) => this.stderr.write(`${inert(line)}\n`),
+        warn: (line) => this.stderr.write(`${line}\n`),
       });
     },
   };
