@@ -7,7 +7,7 @@
  */
 
 import type { Clock } from "../auth/device.ts";
-import { fileWriter, LineReader } from "../ui/io.ts";
+import { fileWriter, LineReader, quietWhenClosed } from "../ui/io.ts";
 import type { Context } from "./context.ts";
 
 /** The real clock; `sleep` ends early, rejecting, when the signal aborts. */
@@ -31,7 +31,7 @@ export const systemClock: Clock = {
 /** The Context of a real run, on the Deno namespace. */
 export function denoContext(signal: AbortSignal): Context {
   // `pilotcli user status | head -0` ends quietly, as `head` expects.
-  const stdout = fileWriter(Deno.stdout, { quietWhenClosed: true });
+  const stdout = quietWhenClosed(fileWriter(Deno.stdout));
   const stderr = fileWriter(Deno.stderr);
   return {
     process: { stdout, stderr },

@@ -11,40 +11,15 @@ export interface TextWriter {
   write(text: string): void;
 }
 
-/** How a {@linkcode fileWriter} writes. */
-export interface FileWriterOptions {
-  /**
-   * When the reader has gone away (a pipe closed: `| head -1`), drop this
-   * and later writes instead of failing. For stdout: the reader has all it
-   * wanted, so the command ends as if its output had been read (exit 0, as
-   * ripgrep or fd do; `git` and GNU tools die of SIGPIPE, 141, which Deno
-   * ignores and which `set -o pipefail` would take for a failure).
-   * Default false: a message on stderr that cannot be shown is a failure.
-   */
-  quietWhenClosed?: boolean;
-}
-
 /** A writer on a Deno file (stdout, stderr) that never writes partially. */
 export function fileWriter(
   file: { writeSync(p: Uint8Array): number },
-  options: FileWriterOptions = {},
 ): TextWriter {
   const encoder = new TextEncoder();
-  let closed = false;
   return {
     write(text) {
-      if (closed) return;
       let bytes = encoder.encode(text);
-      try {
-        while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
-      } catch (error) {
-        // On Node the shim throws the same class for EPIPE.
-        if (
-          !options.quietWhenClosed ||
-          !(error instanceof Deno.errors.BrokenPipe)
-        ) throw error;
-        closed = true;
-      }
+      while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
     },
   };
 }
@@ -161,4 +136,29 @@ function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
       signal.removeEventListener("abort", onAbort)
     );
   });
+}
+
+/**
+ * `writer`, for stdout: once the reader has gone away (a pipe closed:
+ * `| head -1`), this and later writes are dropped instead of failing. The
+ * reader has all it wanted, so the command ends as if its output had been
+ * read: exit 0, as ripgrep or fd do. GNU tools and git die of SIGPIPE
+ * (141), which Deno ignores and which `set -o pipefail` takes for a
+ * failure. Not for stderr: a message that cannot be shown is a failure.
+ */
+export function quietWhenClosed(writer: TextWriter): TextWriter {
+  let closed = false;
+  return {
+    ...writer,
+    write(text) {
+      if (closed) return;
+      try {
+        writer.write(text);
+      } catch (error) {
+        // On Node the shim throws the same class for EPIPE.
+        if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+        closed = true;
+      }
+    },
+  };
 }

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { fileWriter, LineReader, type Terminal, TypedInterrupt } from "./io.ts";
+import {
+  fileWriter,
+  LineReader,
+  quietWhenClosed,
+  type Terminal,
+  TypedInterrupt,
+} from "./io.ts";
 
 function streamOf(...chunks: string[]): () => ReadableStream<Uint8Array> {
   return () =>
@@ -52,7 +58,7 @@ Deno.test("readSecret without a terminal reads a plain line", async () => {
   assert.equal(await reader.readSecret(), "pk-piped");
 });
 
-Deno.test("fileWriter: a closed stdout drops the output quietly, stderr fails", () => {
+Deno.test("quietWhenClosed: a closed stdout drops the output quietly, stderr fails", () => {
   let calls = 0;
   const closedPipe = {
     writeSync(): number {
@@ -60,7 +66,7 @@ Deno.test("fileWriter: a closed stdout drops the output quietly, stderr fails", 
       throw new Deno.errors.BrokenPipe("Broken pipe (os error 32)");
     },
   };
-  const stdout = fileWriter(closedPipe, { quietWhenClosed: true });
+  const stdout = quietWhenClosed(fileWriter(closedPipe));
   stdout.write("first\n");
   stdout.write("second\n");
   // The first write learnt the reader is gone; later ones are not tried.
@@ -75,7 +81,7 @@ Deno.test("fileWriter: a closed stdout drops the output quietly, stderr fails", 
     },
   };
   assert.throws(
-    () => fileWriter(full, { quietWhenClosed: true }).write("x"),
+    () => quietWhenClosed(fileWriter(full)).write("x"),
     Deno.errors.WriteZero,
   );
 });
