@@ -19,7 +19,13 @@ if (answer === undefined) {
   await import(new URL("../lib/cli.mjs", import.meta.url).href);
 } else {
   const data = new TextEncoder().encode(answer);
-  for (let written = 0; written < data.length;) {
-    written += writeSyncRetrying(1, data.subarray(written));
+  try {
+    for (let written = 0; written < data.length;) {
+      written += writeSyncRetrying(1, data.subarray(written));
+    }
+  } catch (err) {
+    // The reader went away (`| head -0`): it has all it wanted, so end
+    // quietly, as the CLI does (src/ui/io.ts, fileWriter).
+    if ((err as { code?: unknown }).code !== "EPIPE") throw err;
   }
 }

@@ -6,7 +6,11 @@
  */
 
 import { CliError } from "./errors.ts";
-import { AUTH_URL_MISSING } from "./ui/messages.ts";
+import {
+  AUTH_URL_MISSING,
+  authUrlNotUsable,
+  authUrlNotValid,
+} from "./ui/messages.ts";
 
 /** The read side of the environment, as `Deno.env` offers it. */
 export interface Env {
@@ -69,23 +73,45 @@ export function readAuthConfig(env: Env): AuthConfig {
   try {
     url = new URL(raw);
   } catch {
-    throw new CliError(
-      `PILOT_AUTH_URL is not a valid URL: ${JSON.stringify(raw)}. ` +
-        "Set it to your Keycloak realm URL, e.g. https://iam.example.org/realms/pilot.",
-    );
+    throw new CliError(authUrlNotValid(withoutCredentials(raw)));
   }
   const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
   if (
     !(url.protocol === "https:" || (url.protocol === "http:" && loopback)) ||
     url.search !== "" || url.hash !== "" || url.username !== ""
   ) {
-    throw new CliError(
-      `PILOT_AUTH_URL is not usable: ${url.origin}${url.pathname} must be an https URL ` +
-        "without query or credentials (plain http only on localhost). Set it to your Keycloak realm URL.",
-    );
+    throw new CliError(authUrlNotUsable(shownUrl(url)));
   }
   const clientId = env.get("PILOT_CLIENT_ID")?.trim() || "cli";
   return { authUrl: url.href.replace(/\/+$/, ""), clientId };
+}
+
+/**
+ * A value that is no URL, with whatever may be credentials hidden: all
+ * between the first `//` (or the start) and the last `@`. It can hide a
+ * host along with them, never show a password.
+ */
+function withoutCredentials(raw: string): string {
+  const at = raw.lastIndexOf("@");
+  if (at < 0) return raw;
+  const slashes = raw.indexOf("//");
+  const start = slashes >= 0 && slashes < at ? slashes + 2 : 0;
+  return `${raw.slice(0, start)}[redacted]${raw.slice(at)}`;
+}
+
+/**
+ * A URL as given, less credentials, query and fragment. Not its origin:
+ * that is "null" for schemes such as `javascript:` or `file:`. Without a
+ * host, `user:pass@host` is a scheme and a path: hidden as in a value that
+ * is no URL.
+ */
+function shownUrl(url: URL): string {
+  const shown = new URL(url.href);
+  shown.username = "";
+  shown.password = "";
+  shown.search = "";
+  shown.hash = "";
+  return shown.host === "" ? withoutCredentials(shown.href) : shown.href;
 }
 
 /** Reads PILOT_IDLE_TIMEOUT in seconds (default 3600). */

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { configDir, readAuthConfig, readIdleTimeout } from "./config.ts";
 import { CliError } from "./errors.ts";
+import { authUrlNotUsable, authUrlNotValid } from "./ui/messages.ts";
+import { inert } from "./ui/terminal_text.ts";
 
 function env(vars: Record<string, string>) {
   return { get: (name: string) => vars[name] };
@@ -63,4 +65,52 @@ Deno.test("readIdleTimeout: default 3600, whole positive seconds only", () => {
       CliError,
     );
   }
+});
+
+/** The line readAuthConfig fails with for `value`. */
+function authUrlError(value: string): string {
+  try {
+    readAuthConfig(env({ PILOT_AUTH_URL: value }));
+  } catch (error) {
+    if (error instanceof CliError) return error.message;
+    throw error;
+  }
+  throw new Error(`${value} was accepted`);
+}
+
+Deno.test("readAuthConfig: an unusable URL is echoed as given, without credentials", () => {
+  assert.equal(
+    authUrlError("https://alice:s3cret@iam.example.org:99999/realms/pilot"),
+    authUrlNotValid("https://[redacted]@iam.example.org:99999/realms/pilot"),
+  );
+  assert.equal(
+    authUrlNotValid("https://[redacted]@iam.example.org:99999/realms/pilot"),
+    'PILOT_AUTH_URL is not a valid URL: "https://[redacted]@iam.example.org:99999/realms/pilot". Set it to your Keycloak realm URL, e.g. https://iam.example.org/realms/pilot.',
+  );
+  assert.equal(
+    authUrlError("javascript:alert(1)"),
+    "PILOT_AUTH_URL is not usable: javascript:alert(1) must be an https URL without query or credentials (plain http only on localhost). Set it to your Keycloak realm URL.",
+  );
+  assert.equal(
+    authUrlError("file:///etc/passwd"),
+    authUrlNotUsable("file:///etc/passwd"),
+  );
+  assert.equal(
+    authUrlError("https://alice:s3cret@iam.example.org/realms/pilot?k=s3cret"),
+    authUrlNotUsable("https://iam.example.org/realms/pilot"),
+  );
+  for (
+    const value of [
+      "alice:s3cret@iam.example.org",
+      "alice:s3cret x@iam.example.org",
+      "https://alice:s3c/ret@iam.example.org/realms/pilot",
+      "https://alice:s3cret@iam.example.org/realms/pilot#s3cret",
+      "ftp://alice:s3cret@iam.example.org",
+    ]
+  ) {
+    assert.equal(authUrlError(value).includes("s3c"), false, value);
+  }
+  // Control characters in the value are shown, not acted on.
+  const line = authUrlError("a\x1b[2J\x9b b");
+  assert.equal(inert(line), line);
 });

@@ -68,7 +68,7 @@ export function parseDiscovery(
 ): Endpoints {
   if (doc.issuer !== authUrl) {
     throw new DiscoveryError(
-      `its issuer is not ${authUrl}; check PILOT_AUTH_URL`,
+      `its issuer is not ${authUrl}`,
     );
   }
   return {

@@ -14,6 +14,7 @@ import type * as Stricli from "@stricli/core";
 import type { Application, StricliIntegration } from "@stricli/core";
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from "../errors.ts";
 import { redact } from "../redact.ts";
+import { inert } from "../ui/terminal_text.ts";
 import { COMMANDS } from "./commands.ts";
 import type { Context } from "./context.ts";
 import { formatFailure } from "./failure.ts";
@@ -186,11 +187,12 @@ function describeArgumentError(
       if (valueFlag !== undefined) {
         return `${valueFlag} needs a value (a value that starts with - goes as ${valueFlag}=VALUE)`;
       }
-      return `unknown option ${
-        String(e.input ?? "").startsWith("-")
-          ? String(e.input).replace(/=.*$/s, "")
-          : flag(e.input)
-      }`;
+      const input = String(e.input ?? "").replace(/=.*$/s, "");
+      // Stricli gives the name without its dashes: `k` for -k, `nope` for --nope.
+      if (input.startsWith("-")) return `unknown option ${input}`;
+      return error.constructor.name === "AliasNotFoundError"
+        ? `unknown option -${input}`
+        : `unknown option ${flag(input)}`;
     }
     case "UnsatisfiedFlagError":
       return `${flag(e.externalFlagName)} needs a value`;
@@ -205,7 +207,8 @@ function describeArgumentError(
 
 function usageLine(detail: string, args: readonly string[]): string {
   const { prefix } = resolve(args);
-  return `Usage error: ${detail}. Run \`${
+  // The detail may echo what was typed: shown inert, as server text is.
+  return `Usage error: ${inert(detail)}. Run \`${
     prefix.join(" ")
   } --help\` for usage.`;
 }

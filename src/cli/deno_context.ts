@@ -8,7 +8,7 @@
 
 import type { Clock } from "../auth/device.ts";
 import { isDebug } from "../config.ts";
-import { fileWriter, LineReader } from "../ui/io.ts";
+import { fileWriter, LineReader, quietWhenClosed } from "../ui/io.ts";
 import type { Context } from "./context.ts";
 
 /** The real clock; `sleep` ends early, rejecting, when the signal aborts. */
@@ -31,7 +31,8 @@ export const systemClock: Clock = {
 
 /** The Context of a real run, on the Deno namespace. */
 export function denoContext(signal: AbortSignal): Context {
-  const stdout = fileWriter(Deno.stdout);
+  // `pilotcli user status | head -0` ends quietly, as `head` expects.
+  const stdout = quietWhenClosed(fileWriter(Deno.stdout));
   const stderr = fileWriter(Deno.stderr);
   return {
     process: { stdout, stderr },

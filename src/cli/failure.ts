@@ -7,6 +7,7 @@
 
 import { CliError } from "../errors.ts";
 import { redact } from "../redact.ts";
+import { inert } from "../ui/terminal_text.ts";
 
 // Told apart by name, not instanceof, so that this module does not load the
 // network code on paths that never touch the network.
@@ -42,7 +43,8 @@ export function asCliError(error: unknown, action: string): unknown {
 /**
  * The line shown for a failure; with PILOT_DEBUG=1 also its causes and
  * stack traces, redacted. Errors that are no CliError are bugs or surprises:
- * they get a generic line.
+ * they get a generic line. Messages can carry server text, so every line is
+ * made inert: whatever an error holds, it stays one line on the terminal.
  */
 export function formatFailure(error: unknown, debug: boolean): string {
   const line = error instanceof CliError
@@ -50,7 +52,9 @@ export function formatFailure(error: unknown, debug: boolean): string {
     : `pilotcli failed unexpectedly: ${
       error instanceof Error ? error.message : String(error)
     }. Run again with PILOT_DEBUG=1 for details.`;
-  if (!debug) return redact(line);
+  // Redacted first: a secret is registered as it is, not as shown.
+  const shown = inert(redact(line));
+  if (!debug) return shown;
   const details: string[] = [];
   for (
     let cause: unknown = error;
@@ -61,5 +65,9 @@ export function formatFailure(error: unknown, debug: boolean): string {
       cause instanceof Error ? cause.stack ?? String(cause) : String(cause),
     );
   }
-  return redact([line, ...details].join("\ncaused by: "));
+  // Stack traces keep their lines; each line is made inert.
+  const traces = details.map((detail) =>
+    redact(detail).split("\n").map(inert).join("\n")
+  );
+  return [shown, ...traces].join("\ncaused by: ");
 }

@@ -80,3 +80,30 @@ Deno.test("quickAnswer leaves anything but help and version to the parser", () =
     assert.equal(quickAnswer(args), undefined, args.join(" "));
   }
 });
+
+Deno.test("usage errors name a short option as typed: -k, not --k", async () => {
+  for (
+    const [args, shown] of [
+      [["user", "logout", "-k"], "-k"],
+      [["user", "logout", "-yk"], "-k"],
+      [["user", "login", "--nope=s3cret"], "--nope"],
+    ] as const
+  ) {
+    const route = args.slice(0, 2).join(" ");
+    assert.deepEqual(await capture([...args]), {
+      code: 2,
+      stdout: "",
+      stderr:
+        `Usage error: unknown option ${shown}. Run \`pilotcli ${route} --help\` for usage.\n`,
+    });
+  }
+});
+
+Deno.test("a usage error echoes what was typed inert", async () => {
+  const { code, stderr } = await capture(["user", "\x1b[2J\u202e\x9b"]);
+  assert.equal(code, 2);
+  assert.equal(
+    stderr,
+    'Usage error: unknown command "\\u001b[2J\\u202e\\x9b". Run `pilotcli user --help` for usage.\n',
+  );
+});

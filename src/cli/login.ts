@@ -17,6 +17,7 @@ import { registerSecret } from "../redact.ts";
 import type { Session } from "../session/session.ts";
 import {
   DEVICE_UNSUPPORTED,
+  QR_LEFT_OUT,
   TRYING_API_KEY,
   TRYING_DEVICE_CODE,
   verificationLines,
@@ -171,8 +172,14 @@ async function deviceLogin(
   );
   if (!noQr) {
     // Only login draws QR codes: load the library here, not at start-up.
-    const { renderQr } = await import("../ui/qr.ts");
-    lines.push("", await renderQr(link), "");
+    const { QrTooLongError, renderQr } = await import("../ui/qr.ts");
+    try {
+      lines.push("", await renderQr(link), "");
+    } catch (error) {
+      // The link alone still does: say why there is no code, and go on.
+      if (!(error instanceof QrTooLongError)) throw error;
+      lines.push(QR_LEFT_OUT);
+    }
   }
   ctx.stderr.write(`${lines.join("\n")}\n`);
   const stopBrowserHelp = startBrowserHelp(ctx, link, web);

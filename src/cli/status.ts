@@ -9,6 +9,7 @@
 import type { StatusFlags } from "./app.ts";
 import { useSession } from "./active_session.ts";
 import type { Context } from "./context.ts";
+import { inert, inertJson } from "../ui/terminal_text.ts";
 
 /** What `user status` was asked to do. */
 export interface StatusOptions {
@@ -48,7 +49,8 @@ export async function runStatus(
     idleLogoutIn: idleLogoutAt - now,
   };
   if (options.json) {
-    ctx.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+    // Exact values, every control character \u-escaped.
+    ctx.stdout.write(`${inertJson(status)}\n`);
     return;
   }
   const expiry = status.accessTokenExpiresIn > 0
@@ -56,10 +58,16 @@ export async function runStatus(
       formatDuration(status.accessTokenExpiresIn)
     } (${status.accessTokenExpiresAt})`
     : "expired; it is refreshed on next use";
+  // The user name comes from the token, so from the server; the rest from
+  // the session file. None of it may act on the terminal.
   ctx.stdout.write(
     [
-      `Logged in as ${session.username} (method: ${session.method})`,
-      `Auth server: ${session.authUrl} (client ${session.clientId})`,
+      `Logged in as ${inert(session.username)} (method: ${
+        inert(session.method)
+      })`,
+      `Auth server: ${inert(session.authUrl)} (client ${
+        inert(session.clientId)
+      })`,
       `Access token expires ${expiry}`,
       `Idle logout in ${
         formatDuration(status.idleLogoutIn)

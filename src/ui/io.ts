@@ -140,3 +140,28 @@ function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
     );
   });
 }
+
+/**
+ * `writer`, for stdout: once the reader has gone away (a pipe closed:
+ * `| head -1`), this and later writes are dropped instead of failing. The
+ * reader has all it wanted, so the command ends as if its output had been
+ * read: exit 0, as ripgrep or fd do. GNU tools and git die of SIGPIPE
+ * (141), which Deno ignores and which `set -o pipefail` takes for a
+ * failure. Not for stderr: a message that cannot be shown is a failure.
+ */
+export function quietWhenClosed(writer: TextWriter): TextWriter {
+  let closed = false;
+  return {
+    ...writer,
+    write(text) {
+      if (closed) return;
+      try {
+        writer.write(text);
+      } catch (error) {
+        // On Node the shim throws the same class for EPIPE.
+        if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+        closed = true;
+      }
+    },
+  };
+}

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { LineReader, type Terminal, TypedInterrupt } from "./io.ts";
+import {
+  fileWriter,
+  LineReader,
+  quietWhenClosed,
+  type Terminal,
+  TypedInterrupt,
+} from "./io.ts";
 
 function streamOf(...chunks: string[]): () => ReadableStream<Uint8Array> {
   return () =>
@@ -50,4 +56,44 @@ Deno.test("readSecret on a terminal: Ctrl-C is an interrupt, Ctrl-D at the start
 Deno.test("readSecret without a terminal reads a plain line", async () => {
   const reader = new LineReader(streamOf("pk-piped\n"));
   assert.equal(await reader.readSecret(), "pk-piped");
+});
+
+Deno.test("quietWhenClosed: a closed stdout drops the output quietly, stderr fails", () => {
+  let calls = 0;
+  const closedPipe = {
+    writeSync(): number {
+      calls++;
+      throw new Deno.errors.BrokenPipe("Broken pipe (os error 32)");
+    },
+  };
+  const stdout = quietWhenClosed(fileWriter(closedPipe));
+  stdout.write("first\n");
+  stdout.write("second\n");
+  // The first write learnt the reader is gone; later ones are not tried.
+  assert.equal(calls, 1);
+  assert.throws(
+    () => fileWriter(closedPipe).write("x"),
+    Deno.errors.BrokenPipe,
+  );
+  const full = {
+    writeSync(): number {
+      throw new Deno.errors.WriteZero("no space");
+    },
+  };
+  assert.throws(
+    () => quietWhenClosed(fileWriter(full)).write("x"),
+    Deno.errors.WriteZero,
+  );
+});
+
+Deno.test("fileWriter writes all of a text over partial writes", () => {
+  const chunks: string[] = [];
+  const slow = {
+    writeSync(bytes: Uint8Array): number {
+      chunks.push(new TextDecoder().decode(bytes.subarray(0, 2)));
+      return Math.min(2, bytes.length);
+    },
+  };
+  fileWriter(slow).write("hello");
+  assert.deepEqual(chunks, ["he", "ll", "o"]);
 });

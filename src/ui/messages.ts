@@ -7,6 +7,8 @@
  * @module
  */
 
+import { inert } from "./terminal_text.ts";
+
 /** Fixed: printed before a device-code login starts. */
 export const TRYING_DEVICE_CODE =
   'Trying to log in using "device-code" method.';
@@ -32,15 +34,23 @@ export const LOGOUT_INVALID_ANSWER = "Error: invalid input";
 /** Fixed: printed while the CLI polls for the person's approval. */
 export const WAITING = "Waiting for validation to finish...";
 
-/** The lines that show the person where to approve the login. */
+/**
+ * The lines that show the person where to approve the login. The link and
+ * the code come from the server: they are shown inert.
+ */
 export function verificationLines(
   uri: string,
   userCode: string | undefined,
 ): string[] {
+  const link = `Open this link to log in: ${inert(uri)}`;
   return userCode === undefined
-    ? [`Open this link to log in: ${uri}`]
-    : [`Open this link to log in: ${uri}`, `and enter the code: ${userCode}`];
+    ? [link]
+    : [link, `and enter the code: ${inert(userCode)}`];
 }
+
+/** Shown in place of a QR code that the link is too long for. */
+export const QR_LEFT_OUT =
+  "The link is too long for a QR code, so none is shown.";
 
 /** The device login was refused by the person at the browser. */
 export const DEVICE_DENIED =
@@ -56,6 +66,26 @@ export const AUTH_URL_MISSING =
 /** Hint after end of input at the logout question. */
 export const LOGOUT_NO_ANSWER =
   "No answer was given (end of input). Pass -y to log out without the question.";
+
+/**
+ * PILOT_AUTH_URL does not parse as a URL; `shown` is the value as given,
+ * without what could be credentials.
+ */
+export function authUrlNotValid(shown: string): string {
+  return `PILOT_AUTH_URL is not a valid URL: ${
+    inert(JSON.stringify(shown))
+  }. ` +
+    "Set it to your Keycloak realm URL, e.g. https://iam.example.org/realms/pilot.";
+}
+
+/**
+ * PILOT_AUTH_URL is a URL pilotcli must not use; `shown` is the URL
+ * without credentials, query or fragment.
+ */
+export function authUrlNotUsable(shown: string): string {
+  return `PILOT_AUTH_URL is not usable: ${inert(shown)} must be an https URL ` +
+    "without query or credentials (plain http only on localhost). Set it to your Keycloak realm URL.";
+}
 
 /** The realm has no device authorization endpoint. */
 export const DEVICE_UNSUPPORTED =

@@ -77,6 +77,15 @@ export interface RenderQrOptions {
   invert?: boolean;
 }
 
+/** The text does not fit in the largest QR code (version 40, level M). */
+export class QrTooLongError extends RangeError {
+  /** @param length the text's length in characters */
+  constructor(length: number, options?: ErrorOptions) {
+    super(`Text is too long for a QR code (${length} characters)`, options);
+    this.name = "QrTooLongError";
+  }
+}
+
 /** Default quiet zone, in modules (see the module documentation). */
 const DEFAULT_QUIET_ZONE = 2;
 
@@ -106,8 +115,8 @@ const MIN_QUIET_ZONE = 2;
  * @param text The text (typically a URL) to encode.
  * @param options Rendering options.
  * @returns The QR code as lines of text joined with `"\n"`; it rejects with a
- * RangeError if `quietZone` is not an integer of at least 2, or if
- * `text` is too long to fit in a QR code.
+ * RangeError if `quietZone` is not an integer of at least 2, and with a
+ * QrTooLongError (a RangeError) if `text` is too long to fit in a QR code.
  */
 export async function renderQr(
   text: string,
@@ -133,9 +142,7 @@ export async function renderQr(
     qr.make();
   } catch (error) {
     // The library throws plain strings such as "code length overflow. (…)".
-    throw new RangeError(
-      `Text is too long for a QR code (${text.length} characters): ${error}`,
-    );
+    throw new QrTooLongError(text.length, { cause: error });
   }
 
   const count = qr.getModuleCount();

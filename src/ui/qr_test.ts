@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { decode, type Theme, toModules } from "../../tests/qr_reader.ts";
-import { renderQr } from "./qr.ts";
+import { QrTooLongError, renderQr } from "./qr.ts";
 
 /** Realistic `verification_uri_complete` from the local test IdP. */
 const DEVICE_URL =
@@ -156,5 +156,6 @@ Deno.test("renderQr() rejects a quiet zone below 2 modules", async () => {
 });
 
 Deno.test("renderQr() rejects text too long for a QR code", async () => {
+  await assert.rejects(renderQr("x".repeat(3000)), QrTooLongError);
   await assert.rejects(renderQr("x".repeat(3000)), RangeError);
 });

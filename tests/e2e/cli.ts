@@ -211,6 +211,11 @@ export interface CliOptions {
    * arguments (e.g. `unshare -m sh -c '... && exec "$@"' sh`).
    */
   wrapper?: string[];
+  /**
+   * Close the read end of stdout's pipe as soon as the CLI starts, as
+   * `| head -0` does: its writes then fail with EPIPE.
+   */
+  closeStdout?: boolean;
 }
 
 /** A run still going after this long (ms) is killed (SIGKILL), so a hang fails its test. */
@@ -362,7 +367,9 @@ export class CliProcess {
     };
     return Promise.all([
       child.status,
-      collect(child.stdout, (t) => this.#stdout += t),
+      options.closeStdout
+        ? child.stdout.cancel()
+        : collect(child.stdout, (t) => this.#stdout += t),
       collect(child.stderr, (t) => this.#stderr += t),
       stdinDone,
     ]).then(([status]) => {

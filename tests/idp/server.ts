@@ -93,6 +93,13 @@ export interface IdpOptions {
   deviceCodeTtl?: number;
   /** Device poll interval, seconds; default 5. May be fractional (e.g. 0.2) for fast tests. */
   interval?: number;
+  /**
+   * Rewrites each answer of the device authorization endpoint before it is
+   * sent (it gets the real one), to play a hostile or odd server.
+   */
+  rewriteDeviceAuthorization?: (
+    body: Record<string, unknown>,
+  ) => Record<string, unknown>;
 }
 
 /** One request the server received. */
@@ -583,7 +590,8 @@ function createRealm(
       interval: settings.interval,
       expiresAt: now + settings.deviceCodeTtl * 1000,
     });
-    ctx.body = { ...body, interval: settings.interval };
+    const answer = { ...body, interval: settings.interval };
+    ctx.body = options.rewriteDeviceAuthorization?.(answer) ?? answer;
   });
 
   // 4. Pilot's and Keycloak's own endpoints, and the sign-in pages.
