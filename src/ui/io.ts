@@ -15,7 +15,7 @@ export interface TextWriter {
 
 /** A writer on a Deno file (stdout, stderr) that never writes partially. */
 export function fileWriter(
-  file: { writeSync(p: Uint8Array): number; isTerminal(): boolean },
+  file: { writeSync(p: Uint8Array): number; isTerminal?(): boolean },
 ): TextWriter {
   const encoder = new TextEncoder();
   return {
@@ -23,7 +23,7 @@ export function fileWriter(
       let bytes = encoder.encode(text);
       while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
     },
-    isTerminal: () => file.isTerminal(),
+    isTerminal: () => file.isTerminal?.() ?? false,
   };
 }
 
