@@ -193,6 +193,8 @@ export interface CliOptions {
   umask?: string;
   /** Which runtime runs the CLI; default "deno". */
   runtime?: Runtime;
+  /** A program the CLI runs under, with its arguments, e.g. a memory meter. */
+  prefix?: string[];
 }
 
 /** A run still going after this long (ms) is killed (SIGKILL), so a hang fails its test. */
@@ -276,6 +278,7 @@ export class CliProcess {
   }
 
   #spawn(command: string[], options: CliOptions): Deno.ChildProcess {
+    if (options.prefix) command.unshift(...options.prefix);
     if (options.umask !== undefined) {
       command.unshift("sh", "-c", `umask ${options.umask} && exec "$@"`, "sh");
     }
