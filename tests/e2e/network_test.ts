@@ -5,13 +5,13 @@
  * link off it is never shown, an endless answer stops at 1 MiB with the
  * memory bounded, a trickled answer ends on PILOT_HTTP_TIMEOUT (also on
  * Node 20, whose fetch ignores an abort once headers are in), and Ctrl-C
- * during a trickled answer exits 130. The realm is a small fake on
+ * during a trickled answer exits 130; a token with CR/LF is refused. The realm is a small fake on
  * loopback; tests/reliability/ holds the full hostile-server suite.
  */
 
 import assert from "node:assert/strict";
 import { serializeSession } from "../../src/session/session.ts";
-import { TRYING_DEVICE_CODE } from "../../src/ui/messages.ts";
+import { TRYING_API_KEY, TRYING_DEVICE_CODE } from "../../src/ui/messages.ts";
 import {
   buildDenoBundle,
   type CliResult,
@@ -24,6 +24,7 @@ import { CliProcess } from "./cli.ts";
 
 const REALM_PATH = "/realms/pilot";
 const DEVICE = 'Failed to log in using "device-code" method';
+const KEY = 'Failed to log in using "api-key" method';
 const SERVER_TROUBLE =
   "Check PILOT_AUTH_URL; if it is right, the server is having trouble: try again later.";
 const NETWORK_TROUBLE =
@@ -355,6 +356,42 @@ Deno.test("Ctrl-C while a refresh answer trickles in exits 130 and leaves the se
           await Deno.readTextFile(`${configDir}/session.json`),
           text,
         );
+      });
+    } finally {
+      await realm.close();
+    }
+  });
+});
+
+Deno.test("a token with CR/LF in a token response fails the login and is never stored", async (t) => {
+  await onEveryRuntime(t, async (runtime) => {
+    const realm = startFakeRealm((path) =>
+      path.startsWith(`${REALM_PATH}/api-key/`)
+        ? json({
+          access_token: "access\r\nX-Injected: 1",
+          refresh_token: "refresh-token-value",
+          token_type: "Bearer",
+          expires_in: 300,
+        })
+        : undefined
+    );
+    try {
+      await withDir(async (configDir) => {
+        const result = await runCli(
+          ["user", "login", "--api-key", "pk-test-0123456789"],
+          { authUrl: realm.url, configDir, runtime },
+        );
+        assert.deepEqual(outcome(result), {
+          code: 1,
+          stdout: "",
+          stderr:
+            `${TRYING_API_KEY}\n${KEY}: the token response is not usable: access_token is not a token (RFC 6750 characters, at most 16 KiB). ${SERVER_TROUBLE}\n`,
+        });
+        const names = await Array.fromAsync(
+          Deno.readDir(configDir),
+          (e) => e.name,
+        ).catch((): string[] => []);
+        assert.ok(!names.includes("session.json"), names.join(", "));
       });
     } finally {
       await realm.close();
