@@ -10,6 +10,7 @@ import {
   AUTH_URL_MISSING,
   authUrlNotUsable,
   authUrlNotValid,
+  httpTimeoutInvalid,
 } from "./ui/messages.ts";
 
 /** The read side of the environment, as `Deno.env` offers it. */
@@ -23,6 +24,7 @@ export const ENV_VARS = [
   "PILOT_AUTH_URL",
   "PILOT_CLIENT_ID",
   "PILOT_IDLE_TIMEOUT",
+  "PILOT_HTTP_TIMEOUT",
   "PILOT_API_KEY",
   "PILOT_CONFIG_DIR",
   "PILOT_DEBUG",
@@ -48,6 +50,8 @@ export interface AuthConfig {
   authUrl: string;
   /** The OAuth client id of the CLI. */
   clientId: string;
+  /** Time limit of each request in ms (PILOT_HTTP_TIMEOUT); the request default when absent. */
+  httpTimeoutMs?: number;
 }
 
 /** Whether PILOT_DEBUG asks for causes and stack traces. */
@@ -128,6 +132,27 @@ export function readIdleTimeout(env: Env): number {
     );
   }
   return seconds;
+}
+
+/** Default time limit of one request to the server, in seconds. */
+export const DEFAULT_HTTP_TIMEOUT = 15;
+
+/** Longest PILOT_HTTP_TIMEOUT accepted, in seconds. */
+export const MAX_HTTP_TIMEOUT = 3600;
+
+/**
+ * Reads PILOT_HTTP_TIMEOUT, the time limit of each request to the server in
+ * whole seconds, from 1 to 3600 (default 15), and returns it in ms. The
+ * limit covers connecting and reading the whole answer.
+ */
+export function readHttpTimeoutMs(env: Env): number {
+  const raw = env.get("PILOT_HTTP_TIMEOUT")?.trim();
+  if (!raw) return DEFAULT_HTTP_TIMEOUT * 1000;
+  const seconds = Number(raw);
+  if (!/^\d+$/.test(raw) || seconds < 1 || seconds > MAX_HTTP_TIMEOUT) {
+    throw new CliError(httpTimeoutInvalid(raw, MAX_HTTP_TIMEOUT));
+  }
+  return seconds * 1000;
 }
 
 /**

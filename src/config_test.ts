@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { configDir, readAuthConfig, readIdleTimeout } from "./config.ts";
+import {
+  configDir,
+  readAuthConfig,
+  readHttpTimeoutMs,
+  readIdleTimeout,
+} from "./config.ts";
 import { CliError } from "./errors.ts";
 import { authUrlNotUsable, authUrlNotValid } from "./ui/messages.ts";
 import { inert } from "./ui/terminal_text.ts";
@@ -113,4 +118,22 @@ Deno.test("readAuthConfig: an unusable URL is echoed as given, without credentia
   // Control characters in the value are shown, not acted on.
   const line = authUrlError("a\x1b[2J\x9b b");
   assert.equal(inert(line), line);
+});
+
+Deno.test("readHttpTimeoutMs: default 15 s, whole seconds from 1 to 3600", () => {
+  assert.equal(readHttpTimeoutMs(env({})), 15_000);
+  assert.equal(readHttpTimeoutMs(env({ PILOT_HTTP_TIMEOUT: "2" })), 2000);
+  assert.equal(
+    readHttpTimeoutMs(env({ PILOT_HTTP_TIMEOUT: "3600" })),
+    3600_000,
+  );
+  for (const bad of ["0", "-5", "1.5", "3601", "soon", "1e3"]) {
+    assert.throws(
+      () => readHttpTimeoutMs(env({ PILOT_HTTP_TIMEOUT: bad })),
+      (e) =>
+        e instanceof CliError &&
+        e.message ===
+          `PILOT_HTTP_TIMEOUT is not a number of seconds: "${bad}". Set it to a whole number from 1 to 3600, or unset it for the default of 15.`,
+    );
+  }
 });

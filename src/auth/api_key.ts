@@ -27,6 +27,8 @@ export interface ApiKeyOptions {
   nowSeconds: () => number;
   /** Ctrl-C. */
   signal?: AbortSignal;
+  /** Time limit of the request in ms (default: the request default). */
+  timeoutMs?: number;
 }
 
 /**
@@ -53,6 +55,7 @@ export async function exchangeApiKey(
       fetch: options.fetch,
       what: "the API-key endpoint",
       signal: options.signal,
+      timeoutMs: options.timeoutMs,
     });
   } catch (error) {
     // An unknown key is an unknown key, whatever body the 401 or 404 has.

@@ -6,12 +6,19 @@
  */
 
 import { CliError } from "../errors.ts";
-import { DEVICE_DENIED, DEVICE_EXPIRED } from "../ui/messages.ts";
+import {
+  DEVICE_DENIED,
+  DEVICE_EXPIRED,
+  linkOffOrigin,
+  notSeconds,
+  notWholeSeconds,
+} from "../ui/messages.ts";
 import {
   type Fetch,
   NetworkError,
   oauthError,
   ProtocolError,
+  REQUEST_TIMEOUT_MS,
   requestJson,
 } from "./http.ts";
 import { parseTokenResponse, type TokenSet } from "./tokens.ts";
@@ -51,6 +58,8 @@ export interface DeviceFlowOptions {
   clock: Clock;
   /** Ctrl-C. */
   signal?: AbortSignal;
+  /** Time limit of each request in ms (default: the request default). */
+  timeoutMs?: number;
 }
 
 /** A device authorization response that lacks what RFC 8628 §3.2 requires. */
@@ -62,43 +71,107 @@ export class DeviceAuthorizationError extends Error {
   }
 }
 
-/** Longest device code lifetime believed, in seconds: a bigger one is a broken server. */
+/**
+ * Longest device code lifetime accepted, in seconds (a day): a bigger one is
+ * a broken server. Up to it, lifetimes over MAX_LIFETIME_SECONDS are cut.
+ */
+const MAX_EXPIRES_IN_SECONDS = 86_400;
+/** Longest device code lifetime believed, in seconds: the poll gives up after it. */
 const MAX_LIFETIME_SECONDS = 3600;
 /** Shortest poll interval honoured, in seconds, whatever the server says. */
-const MIN_INTERVAL_SECONDS = 0.1;
+const MIN_INTERVAL_SECONDS = 1;
+/** Longest poll interval accepted, in seconds: a longer one is a broken server. */
+const MAX_INTERVAL_SECONDS = 300;
+/** Longest device or user code accepted, in characters. */
+const MAX_CODE_LENGTH = 16 * 1024;
 
-/** Validates a device authorization response. */
+const LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]"];
+
+/**
+ * Validates a device authorization response from the endpoint on `origin`
+ * (the realm's origin, which discovery has checked the endpoint has).
+ *
+ * - device_code, user_code: non-empty strings of at most 16 KiB.
+ * - verification_uri, verification_uri_complete: absolute https URLs (http
+ *   only on a loopback host) on `origin`, since the person is sent there and
+ *   the link is shown and put in a QR code: anything else, a `javascript:`
+ *   link or another site, fails the login before anything is shown.
+ * - expires_in: a whole number of seconds from 1 to 86400; more than 3600
+ *   is cut to 3600.
+ * - interval: absent means 5 (RFC 8628 §3.2); else a number of seconds from
+ *   0 to 300, rounded up to whole seconds and at least 1.
+ *
+ * Errors name the field, never its value.
+ */
 export function parseDeviceAuthorization(
   body: Record<string, unknown>,
+  origin: string,
 ): DeviceAuthorization {
   const text = (name: string, required: boolean) => {
     const value = body[name];
     if (value === undefined && !required) return undefined;
-    if (typeof value !== "string" || value === "") {
+    if (
+      typeof value !== "string" || value === "" ||
+      value.length > MAX_CODE_LENGTH
+    ) {
       throw new DeviceAuthorizationError(`${name} is missing`);
     }
     return value;
   };
+  const link = (name: string, required: boolean) => {
+    const value = text(name, required);
+    if (value !== undefined && !isLinkOn(value, origin)) {
+      throw new DeviceAuthorizationError(linkOffOrigin(name, origin));
+    }
+    return value;
+  };
   const expiresIn = body.expires_in;
-  if (
-    typeof expiresIn !== "number" || !Number.isFinite(expiresIn) ||
-    expiresIn <= 0
-  ) {
+  if (expiresIn === undefined) {
     throw new DeviceAuthorizationError("expires_in is missing");
   }
+  if (
+    !Number.isInteger(expiresIn) || (expiresIn as number) < 1 ||
+    (expiresIn as number) > MAX_EXPIRES_IN_SECONDS
+  ) {
+    throw new DeviceAuthorizationError(
+      notWholeSeconds("expires_in", 1, MAX_EXPIRES_IN_SECONDS),
+    );
+  }
   const interval = body.interval;
+  if (
+    interval !== undefined &&
+    !(typeof interval === "number" && interval >= 0 &&
+      interval <= MAX_INTERVAL_SECONDS)
+  ) {
+    throw new DeviceAuthorizationError(
+      notSeconds("interval", 0, MAX_INTERVAL_SECONDS),
+    );
+  }
   return {
     deviceCode: text("device_code", true)!,
     userCode: text("user_code", true)!,
-    verificationUri: text("verification_uri", true)!,
-    verificationUriComplete: text("verification_uri_complete", false),
-    expiresIn: Math.min(expiresIn, MAX_LIFETIME_SECONDS),
+    verificationUri: link("verification_uri", true)!,
+    verificationUriComplete: link("verification_uri_complete", false),
+    expiresIn: Math.min(expiresIn as number, MAX_LIFETIME_SECONDS),
     // RFC 8628 §3.2: "If no value is provided, clients MUST use 5".
-    interval: typeof interval === "number" && Number.isFinite(interval) &&
-        interval > 0
-      ? Math.max(interval, MIN_INTERVAL_SECONDS)
-      : 5,
+    interval: interval === undefined
+      ? 5
+      : Math.max(Math.ceil(interval), MIN_INTERVAL_SECONDS),
   };
+}
+
+/** Whether `text` is an absolute https link (http on loopback) on `origin`. */
+function isLinkOn(text: string, origin: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return false;
+  }
+  const secure = url.protocol === "https:" ||
+    (url.protocol === "http:" && LOOPBACK_HOSTS.includes(url.hostname));
+  return secure && url.origin === origin && url.username === "" &&
+    url.password === "";
 }
 
 /** Asks the device authorization endpoint for a device code. */
@@ -112,6 +185,7 @@ export async function requestDeviceAuthorization(
     what: "the device authorization endpoint",
     form: { client_id: clientId, scope: "openid" },
     signal: options.signal,
+    timeoutMs: options.timeoutMs,
   });
   if (status !== 200) {
     const error = oauthError(body) ?? `HTTP ${status}`;
@@ -119,7 +193,7 @@ export async function requestDeviceAuthorization(
       `Failed to log in using "device-code" method: the server refused to start a device login (${error}). Check PILOT_AUTH_URL and PILOT_CLIENT_ID.`,
     );
   }
-  return parseDeviceAuthorization(body);
+  return parseDeviceAuthorization(body, new URL(endpoint).origin);
 }
 
 /** Longest wait after network failures in a row, in seconds. */
@@ -156,7 +230,10 @@ export async function pollForTokens(
           client_id: clientId,
         },
         signal: options.signal,
-        timeoutMs: Math.min(15_000, Math.max(1000, deadline - clock.now())),
+        timeoutMs: Math.min(
+          options.timeoutMs ?? REQUEST_TIMEOUT_MS,
+          Math.max(1000, deadline - clock.now()),
+        ),
       });
     } catch (error) {
       if (!(error instanceof NetworkError || error instanceof ProtocolError)) {

@@ -4,8 +4,10 @@ import { DEVICE_DENIED, DEVICE_EXPIRED } from "../ui/messages.ts";
 import {
   type Clock,
   type DeviceAuthorization,
+  DeviceAuthorizationError,
   parseDeviceAuthorization,
   pollForTokens,
+  requestDeviceAuthorization,
 } from "./device.ts";
 
 /** A clock whose sleeps pass at once and are recorded. */
@@ -162,17 +164,116 @@ Deno.test("pollForTokens rejects at once when Ctrl-C aborts the wait", async () 
   assert.equal(forms.length, 0);
 });
 
+const ORIGIN = "https://iam.example.org";
+const DEVICE = {
+  device_code: "d",
+  user_code: "u",
+  verification_uri: `${ORIGIN}/realms/pilot/device`,
+  expires_in: 600,
+};
+
 Deno.test("parseDeviceAuthorization defaults interval to 5 and names missing fields", () => {
-  const parsed = parseDeviceAuthorization({
-    device_code: "d",
-    user_code: "u",
-    verification_uri: "https://v",
-    expires_in: 600,
-  });
+  const parsed = parseDeviceAuthorization(DEVICE, ORIGIN);
   assert.equal(parsed.interval, 5);
   assert.equal(parsed.verificationUriComplete, undefined);
   assert.throws(
-    () => parseDeviceAuthorization({ device_code: "d", expires_in: 600 }),
+    () =>
+      parseDeviceAuthorization({ device_code: "d", expires_in: 600 }, ORIGIN),
     /user_code is missing/,
+  );
+});
+
+Deno.test("parseDeviceAuthorization takes only links on the realm's origin, and never names them", () => {
+  for (
+    const link of [
+      "javascript:alert(1)",
+      "file:///etc/passwd",
+      "data:text/html,hi",
+      "/realms/pilot/device",
+      "http://iam.example.org/realms/pilot/device",
+      "https://iam.example.org:8443/realms/pilot/device",
+      "https://evil.example/realms/pilot/device",
+      "https://user:pw@iam.example.org/device",
+      "https://iam.example.org.evil.example/device",
+    ]
+  ) {
+    for (const name of ["verification_uri", "verification_uri_complete"]) {
+      assert.throws(
+        () => parseDeviceAuthorization({ ...DEVICE, [name]: link }, ORIGIN),
+        (e) =>
+          e instanceof DeviceAuthorizationError &&
+          e.message ===
+            `the device authorization response is not usable: ${name} must be a link on ${ORIGIN}, the realm's origin` &&
+          !e.message.includes(link),
+        `${name}: ${link}`,
+      );
+    }
+  }
+  const loopback = "http://127.0.0.1:8400";
+  const parsed = parseDeviceAuthorization({
+    ...DEVICE,
+    verification_uri: `${loopback}/realms/pilot/device`,
+    verification_uri_complete: `${loopback}/realms/pilot/device?user_code=u`,
+  }, loopback);
+  assert.equal(
+    parsed.verificationUriComplete,
+    `${loopback}/realms/pilot/device?user_code=u`,
+  );
+  // Plain http is for loopback only, even when asked for another origin.
+  assert.throws(
+    () =>
+      parseDeviceAuthorization({
+        ...DEVICE,
+        verification_uri: "http://iam.example.org/device",
+      }, "http://iam.example.org"),
+    DeviceAuthorizationError,
+  );
+});
+
+Deno.test("parseDeviceAuthorization: whole-second lifetimes in range, an interval of at least 1 s", () => {
+  const interval = (value: unknown) =>
+    parseDeviceAuthorization({ ...DEVICE, interval: value }, ORIGIN).interval;
+  assert.equal(interval(0.1), 1);
+  assert.equal(interval(0), 1);
+  assert.equal(interval(2.5), 3);
+  assert.equal(interval(7), 7);
+  for (const bad of [-1, 301, Infinity, NaN, "5", null]) {
+    assert.throws(
+      () => interval(bad),
+      /interval is not a number of seconds from 0 to 300$/,
+      String(bad),
+    );
+  }
+  const lifetime = (value: unknown) =>
+    parseDeviceAuthorization({ ...DEVICE, expires_in: value }, ORIGIN)
+      .expiresIn;
+  assert.equal(lifetime(1), 1);
+  assert.equal(lifetime(86_400), 3600);
+  for (const bad of [0, -5, 1.5, 86_401, 9e15, "600", null]) {
+    assert.throws(
+      () => lifetime(bad),
+      /expires_in is not a whole number of seconds from 1 to 86400$/,
+      String(bad),
+    );
+  }
+});
+
+Deno.test("requestDeviceAuthorization checks the links against the endpoint's origin", async () => {
+  const fetch = (() =>
+    Promise.resolve(
+      new Response(
+        JSON.stringify({
+          ...DEVICE,
+          verification_uri: "https://evil.example/device",
+        }),
+      ),
+    )) as typeof globalThis.fetch;
+  await assert.rejects(
+    requestDeviceAuthorization(
+      `${ORIGIN}/realms/pilot/protocol/openid-connect/auth/device`,
+      "cli",
+      { fetch, clock: fakeClock() },
+    ),
+    /verification_uri must be a link on https:\/\/iam\.example\.org,/,
   );
 });

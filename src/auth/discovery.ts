@@ -5,6 +5,7 @@
  * @module
  */
 
+import { endpointOffOrigin } from "../ui/messages.ts";
 import { type Fetch, requestJson } from "./http.ts";
 
 /** The endpoints pilotcli uses, from the discovery document. */
@@ -41,10 +42,18 @@ export class DiscoveryError extends Error {
   }
 }
 
+/**
+ * The URL of endpoint `name`. Every endpoint pilotcli uses receives a
+ * secret (a device code, a refresh token, an API key), so each must have
+ * exactly the realm's origin: scheme, host and port. A document pointing
+ * elsewhere is refused before anything is sent, whatever the runtime lets
+ * through (Deno's --allow-net=HOST allows every port; Node has no check).
+ */
 function endpoint(
   doc: Record<string, unknown>,
   name: string,
   required: boolean,
+  origin: string,
 ): string | undefined {
   const value = doc[name];
   if (value === undefined && !required) return undefined;
@@ -57,6 +66,9 @@ function endpoint(
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new DiscoveryError(`${name} is not an http(s) URL`);
+  }
+  if (url.origin !== origin || url.username !== "" || url.password !== "") {
+    throw new DiscoveryError(endpointOffOrigin(name, origin));
   }
   return url.href;
 }
@@ -71,16 +83,18 @@ export function parseDiscovery(
       `its issuer is not ${authUrl}`,
     );
   }
+  const origin = new URL(authUrl).origin;
   return {
     issuer: authUrl,
-    tokenEndpoint: endpoint(doc, "token_endpoint", true)!,
+    tokenEndpoint: endpoint(doc, "token_endpoint", true, origin)!,
     deviceAuthorizationEndpoint: endpoint(
       doc,
       "device_authorization_endpoint",
       false,
+      origin,
     ),
-    revocationEndpoint: endpoint(doc, "revocation_endpoint", false),
-    endSessionEndpoint: endpoint(doc, "end_session_endpoint", false),
+    revocationEndpoint: endpoint(doc, "revocation_endpoint", false, origin),
+    endSessionEndpoint: endpoint(doc, "end_session_endpoint", false, origin),
   };
 }
 

@@ -74,3 +74,68 @@ Deno.test("discover reports an error status", async () => {
     /HTTP 404/,
   );
 });
+
+Deno.test("parseDiscovery refuses every endpoint off the realm's origin: scheme, host and port", () => {
+  const origin = "https://iam.example.org";
+  const path = "/realms/pilot/protocol/openid-connect/x";
+  for (
+    const name of [
+      "token_endpoint",
+      "device_authorization_endpoint",
+      "revocation_endpoint",
+      "end_session_endpoint",
+    ]
+  ) {
+    for (
+      const url of [
+        `http://iam.example.org${path}`,
+        `https://iam.example.org:8443${path}`,
+        `https://evil.example${path}`,
+        `https://iam.example.org.evil.example${path}`,
+        `https://user:pw@iam.example.org${path}`,
+      ]
+    ) {
+      assert.throws(
+        () => parseDiscovery({ ...DOC, [name]: url }, REALM),
+        (e) =>
+          e instanceof DiscoveryError &&
+          e.message ===
+            `the discovery document is not usable: ${name} must be on ${origin}, the realm's origin`,
+        `${name}: ${url}`,
+      );
+    }
+  }
+  // The default port is the same origin.
+  assert.equal(
+    parseDiscovery({
+      ...DOC,
+      token_endpoint: `https://iam.example.org:443${path}`,
+    }, REALM).tokenEndpoint,
+    `https://iam.example.org${path}`,
+  );
+});
+
+Deno.test("discover refuses a cached document off the realm's origin and fetches a good one", async () => {
+  const cache = memoryCache();
+  cache.text = JSON.stringify({
+    fetchedAt: 0,
+    document: { ...DOC, token_endpoint: "http://iam.example.org/token" },
+  });
+  const { fetch, urls } = countingFetch();
+  const endpoints = await discover(REALM, { fetch, cache, nowSeconds: 1 });
+  assert.equal(urls.length, 1);
+  assert.equal(endpoints.tokenEndpoint, DOC.token_endpoint);
+});
+
+Deno.test("discover refuses a fetched document off the realm's origin and caches nothing", async () => {
+  const cache = memoryCache();
+  const { fetch } = countingFetch({
+    ...DOC,
+    revocation_endpoint: "https://iam.example.org:444/revoke",
+  });
+  await assert.rejects(
+    discover(REALM, { fetch, cache, nowSeconds: 0 }),
+    /revocation_endpoint must be on https:\/\/iam\.example\.org, the realm's origin/,
+  );
+  assert.equal(cache.text, undefined);
+});

@@ -1,18 +1,26 @@
 /**
- * The one way pilotcli talks HTTP: every request has a timeout, answers are
- * read as JSON, and failures become errors that name the endpoint by what it
- * is, never by a URL that could carry a secret.
+ * The one way pilotcli talks HTTP: every request has a timeout that covers
+ * the whole answer, bodies are capped, answers are read as JSON, and
+ * failures become errors that name the endpoint by what it is and at most
+ * its host, never by a URL that could carry a secret.
  *
  * @module
  */
 
 import { redact } from "../redact.ts";
+import { answerTooLarge, answerTooSlow } from "../ui/messages.ts";
 
 /** The fetch function, injectable for tests. */
 export type Fetch = typeof fetch;
 
 /** Default limit for one request, connection and body included, in ms. */
 export const REQUEST_TIMEOUT_MS = 15_000;
+
+/**
+ * Largest answer body read, in bytes (1 MiB): every answer pilotcli expects
+ * is a few KiB, so a bigger one is a broken or hostile server.
+ */
+export const MAX_BODY_BYTES = 1 << 20;
 
 /** A request that got no usable HTTP answer: refused, reset, timed out. */
 export class NetworkError extends Error {
@@ -23,12 +31,19 @@ export class NetworkError extends Error {
    * @param what what was asked, e.g. "the token endpoint"
    * @param timedOut whether the timeout ended the request
    * @param cause the underlying error
+   * @param message the message, when the default for `what` does not fit
    */
-  constructor(what: string, timedOut: boolean, cause?: unknown) {
+  constructor(
+    what: string,
+    timedOut: boolean,
+    cause?: unknown,
+    message?: string,
+  ) {
     super(
-      timedOut
-        ? `${what} did not answer in time`
-        : `${what} could not be reached`,
+      message ??
+        (timedOut
+          ? `${what} did not answer in time`
+          : `${what} could not be reached`),
       { cause },
     );
     this.name = "NetworkError";
@@ -70,25 +85,26 @@ export interface RequestOptions {
   form?: Record<string, string>;
   /** Ends the request early (Ctrl-C). */
   signal?: AbortSignal;
-  /** Total time limit in ms (default 15 s). */
+  /** Total time limit in ms, body included (default 15 s). */
   timeoutMs?: number;
 }
 
 /**
  * Sends one request and reads a JSON object answer, whatever the status.
- * Throws NetworkError when no answer arrived, ProtocolError when the answer
- * is not a JSON object (an HTML error page, say).
+ * Throws NetworkError when no whole answer arrived in time, ProtocolError
+ * when the answer is larger than {@linkcode MAX_BODY_BYTES} or not a JSON
+ * object (an HTML error page, say), and the signal's reason on abort.
  */
 export async function requestJson(
   url: string,
   options: RequestOptions,
 ): Promise<JsonResponse> {
-  const timeout = AbortSignal.timeout(options.timeoutMs ?? REQUEST_TIMEOUT_MS);
+  const timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
+  const timeout = AbortSignal.timeout(timeoutMs);
   const signal = options.signal
     ? AbortSignal.any([options.signal, timeout])
     : timeout;
   let response: Response;
-  let text: string;
   try {
     response = await options.fetch(url, {
       method: options.form ? "POST" : "GET",
@@ -102,14 +118,34 @@ export async function requestJson(
       redirect: "error",
       signal,
     });
-    text = await response.text();
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;
     throw new NetworkError(options.what, timeout.aborted, redacted(error));
   }
+  const host = new URL(url).host;
+  const bytes = await readBody(response, signal, {
+    tooLarge: () =>
+      new ProtocolError(
+        answerTooLarge(options.what, host, MAX_BODY_BYTES / 1024 / 1024),
+        response.status,
+      ),
+    failed: (error) => {
+      if (options.signal?.aborted) return options.signal.reason;
+      return new NetworkError(
+        options.what,
+        timeout.aborted,
+        redacted(error),
+        // A connection dropped half-way is "could not be reached", as
+        // before the headers; only the time limit names the host.
+        timeout.aborted
+          ? answerTooSlow(options.what, host, Math.ceil(timeoutMs / 1000))
+          : undefined,
+      );
+    },
+  });
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
     body = undefined;
   }
@@ -120,6 +156,62 @@ export async function requestJson(
     );
   }
   return { status: response.status, body: body as Record<string, unknown> };
+}
+
+/**
+ * The body of `response`, read chunk by chunk, at most MAX_BODY_BYTES. Each
+ * read races the signal: Node 20's fetch ignores an abort once the headers
+ * have arrived (an undici bug), so a trickling body would outlive the
+ * timeout and Ctrl-C. On abort or overflow the stream is cancelled, not
+ * awaited, since a server that trickles may never let it finish.
+ */
+async function readBody(
+  response: Response,
+  signal: AbortSignal,
+  errors: { tooLarge: () => unknown; failed: (error: unknown) => unknown },
+): Promise<Uint8Array> {
+  const declared = Number(response.headers.get("content-length") ?? "0");
+  if (declared > MAX_BODY_BYTES) {
+    response.body?.cancel().catch(() => {});
+    throw errors.tooLarge();
+  }
+  if (!response.body) return new Uint8Array();
+  const reader = response.body.getReader();
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+  // Handled below; this only keeps an abort after the last read quiet.
+  aborted.catch(() => {});
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  try {
+    for (;;) {
+      const { done, value } = await Promise.race([reader.read(), aborted]);
+      if (done) break;
+      length += value.byteLength;
+      if (length > MAX_BODY_BYTES) break;
+      chunks.push(value);
+    }
+  } catch (error) {
+    reader.cancel().catch(() => {});
+    throw errors.failed(error);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+  if (length > MAX_BODY_BYTES) {
+    reader.cancel().catch(() => {});
+    throw errors.tooLarge();
+  }
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }
 
 /**

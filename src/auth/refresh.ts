@@ -23,6 +23,8 @@ export interface RefreshOptions {
   nowSeconds: () => number;
   /** Ctrl-C. */
   signal?: AbortSignal;
+  /** Time limit of the request in ms (default: the request default). */
+  timeoutMs?: number;
 }
 
 /**
@@ -57,6 +59,7 @@ export async function refreshTokens(
       client_id: clientId,
     },
     signal: options.signal,
+    timeoutMs: options.timeoutMs,
   });
   if (status === 200) {
     return parseTokenResponse(body, options.nowSeconds(), refreshToken);

@@ -91,3 +91,87 @@ Deno.test("redact keeps the text after a redacted API-key URL", () => {
     "GET /api-key/[redacted]): client error",
   );
 });
+
+Deno.test("parseTokenResponse takes only RFC 6750 tokens of at most 16 KiB, and never names them", () => {
+  const good = {
+    access_token: "aB0-._~+/xyz==",
+    refresh_token: "refresh-token-abcdef",
+    token_type: "Bearer",
+    expires_in: 300,
+  };
+  assert.equal(parseTokenResponse(good, 0).accessToken, "aB0-._~+/xyz==");
+  assert.equal(
+    parseTokenResponse({ ...good, access_token: "a".repeat(16 * 1024) }, 0)
+      .accessToken.length,
+    16 * 1024,
+  );
+  for (const field of ["access_token", "refresh_token"]) {
+    for (
+      const bad of [
+        "token-value\r\nX-Injected: 1",
+        "token-value\n",
+        "token value",
+        "token-value\u001b[2J",
+        "=token-value",
+        "token=value",
+        "tökenvalue",
+        "a".repeat(16 * 1024 + 1),
+      ]
+    ) {
+      assert.throws(
+        () => parseTokenResponse({ ...good, [field]: bad }, 0),
+        (e) =>
+          e instanceof TokenResponseError &&
+          e.message ===
+            `the token response is not usable: ${field} is not a token (RFC 6750 characters, at most 16 KiB)` &&
+          !e.message.includes("token-value"),
+        `${field}: ${JSON.stringify(bad)}`,
+      );
+    }
+  }
+  // A refresh that keeps the old refresh token checks the new access token.
+  assert.throws(
+    () =>
+      parseTokenResponse(
+        { token_type: "Bearer", access_token: "new\r\nvalue" },
+        0,
+        "refresh-token-abcdef",
+      ),
+    /access_token is not a token/,
+  );
+});
+
+Deno.test("parseTokenResponse: lifetimes are whole seconds up to 366 days", () => {
+  const base = {
+    access_token: "access-token-abcdef",
+    refresh_token: "refresh-token-abcdef",
+    token_type: "Bearer",
+  };
+  const year = 366 * 86_400;
+  const tokens = parseTokenResponse(
+    { ...base, expires_in: year, refresh_expires_in: year },
+    1000,
+  );
+  assert.equal(tokens.accessTokenExpiresAt, 1000 + year);
+  assert.equal(tokens.refreshTokenExpiresAt, 1000 + year);
+  for (const bad of [0, -1, 1.5, year + 1, 9e15, "300", null]) {
+    assert.throws(
+      () => parseTokenResponse({ ...base, expires_in: bad }, 0),
+      /expires_in is not a whole number of seconds from 1 to 31622400$/,
+      String(bad),
+    );
+  }
+  for (const bad of [-1, 0.5, year + 1, 9e15, "0"]) {
+    assert.throws(
+      () => parseTokenResponse({ ...base, refresh_expires_in: bad }, 0),
+      /refresh_expires_in is not a whole number of seconds from 0 to 31622400$/,
+      String(bad),
+    );
+  }
+  // A JWT exp out of range is not believed: 60 s, as with no exp at all.
+  const far = parseTokenResponse(
+    { ...base, access_token: jwt({ exp: 9e15 }) },
+    1000,
+  );
+  assert.equal(far.accessTokenExpiresAt, 1060);
+});

@@ -70,7 +70,7 @@ export function endpointsFor(
       cache: fileDiscoveryCache(dir, () => ctx.clock.now()),
       nowSeconds: Math.floor(ctx.clock.now() / 1000),
       signal: ctx.signal,
-      timeoutMs,
+      timeoutMs: timeoutMs ?? auth.httpTimeoutMs,
     });
   };
 }
@@ -205,7 +205,12 @@ async function renew(
   refreshExpired: boolean,
   now: () => number,
 ): Promise<TokenSet | undefined> {
-  const options = { fetch: ctx.fetch, nowSeconds: now, signal: ctx.signal };
+  const options = {
+    fetch: ctx.fetch,
+    nowSeconds: now,
+    signal: ctx.signal,
+    timeoutMs: auth.httpTimeoutMs,
+  };
   const { RefreshRejectedError, refreshTokens } = await import(
     "../auth/refresh.ts"
   );

@@ -143,6 +143,7 @@ async function apiKeyLogin(
     fetch: ctx.fetch,
     nowSeconds: () => Math.floor(ctx.clock.now() / 1000),
     signal: ctx.signal,
+    timeoutMs: auth.httpTimeoutMs,
   });
 }
 
@@ -154,7 +155,12 @@ async function deviceLogin(
   web: boolean,
 ): Promise<TokenSet> {
   ctx.stderr.write(`${TRYING_DEVICE_CODE}\n`);
-  const flow = { fetch: ctx.fetch, clock: ctx.clock, signal: ctx.signal };
+  const flow = {
+    fetch: ctx.fetch,
+    clock: ctx.clock,
+    signal: ctx.signal,
+    timeoutMs: auth.httpTimeoutMs,
+  };
   const endpoints = await endpointsOf();
   if (!endpoints.deviceAuthorizationEndpoint) {
     throw new CliError(DEVICE_UNSUPPORTED);

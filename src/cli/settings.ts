@@ -12,6 +12,7 @@ import {
   configDir,
   ENV_VARS,
   readAuthConfig,
+  readHttpTimeoutMs,
 } from "../config.ts";
 import { CliError } from "../errors.ts";
 import type { Context } from "./context.ts";
@@ -49,7 +50,10 @@ export function loadSettings(ctx: Context): Settings {
       }`,
     );
   }
-  const auth = readAuthConfig(ctx.env);
+  const auth = {
+    ...readAuthConfig(ctx.env),
+    httpTimeoutMs: readHttpTimeoutMs(ctx.env),
+  };
   const dir = configDir(ctx.env, ctx.os);
   const url = new URL(auth.authUrl);
   const port = url.port || (url.protocol === "https:" ? "443" : "80");

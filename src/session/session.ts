@@ -6,6 +6,8 @@
  * @module
  */
 
+import { isToken, MAX_TOKEN_LENGTH } from "../auth/tokens.ts";
+
 /** A login to one Keycloak realm, as stored in `session.json`. */
 export interface Session {
   /** Format version of the stored record. */
@@ -124,10 +126,10 @@ function validateSession(value: unknown): Session {
     clientId: requireString(value, "clientId", true),
     method: sessionMethod,
     username: requireString(value, "username", false),
-    accessToken: requireString(value, "accessToken", true),
+    accessToken: requireToken(value, "accessToken", true),
     accessTokenExpiresAt: requireTime(value, "accessTokenExpiresAt"),
     accessTokenIssuedAt: requireTime(value, "accessTokenIssuedAt"),
-    refreshToken: requireString(value, "refreshToken", false),
+    refreshToken: requireToken(value, "refreshToken", false),
     ...(value.refreshTokenExpiresAt === undefined ? {} : {
       refreshTokenExpiresAt: requireTime(value, "refreshTokenExpiresAt"),
     }),
@@ -158,15 +160,46 @@ function requireString(
   return value;
 }
 
-function requireTime(record: Record<string, unknown>, field: string): number {
+/**
+ * A token as a token response must have it (see isToken in
+ * src/auth/tokens.ts): a stored token with a CR, LF or control character is
+ * never printed or sent. `required` false allows "" (no refresh token).
+ */
+function requireToken(
+  record: Record<string, unknown>,
+  field: string,
+  required: boolean,
+): string {
   const value = record[field];
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+  if (!(isToken(value) || (!required && value === ""))) {
     throw new SessionFormatError(
       field,
-      "a time in epoch seconds (a finite number, not negative)",
+      `${required ? "" : "empty or "}a token (RFC 6750 characters, at most ${
+        MAX_TOKEN_LENGTH / 1024
+      } KiB)`,
     );
   }
-  return value;
+  return value as string;
+}
+
+/**
+ * Latest time stored, epoch seconds: the end of year 9999. Later ones do not
+ * fit a Date, and `user status` could not show them.
+ */
+const MAX_TIME = 253_402_300_799;
+
+function requireTime(record: Record<string, unknown>, field: string): number {
+  const value = record[field];
+  if (
+    !Number.isInteger(value) || (value as number) < 0 ||
+    (value as number) > MAX_TIME
+  ) {
+    throw new SessionFormatError(
+      field,
+      "a time in epoch seconds (a whole number from 0 to 253402300799)",
+    );
+  }
+  return value as number;
 }
 
 function isHttpUrl(text: string): boolean {

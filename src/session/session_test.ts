@@ -134,3 +134,44 @@ Deno.test("serializeSession writes only the known fields, in a fixed order", () 
     "lastActiveAt",
   ]);
 });
+
+Deno.test("parseSession treats a token that is no RFC 6750 token as corrupt", () => {
+  for (const field of ["accessToken", "refreshToken"]) {
+    for (
+      const bad of [
+        "SECRET\r\nX-Injected: 1",
+        "SECRET\u001b]52;c;aGk=\u0007",
+        "SECRET value",
+        "S".repeat(16 * 1024 + 1),
+      ]
+    ) {
+      const error = assertRejected(withField(field, bad), field);
+      assert.ok(error.message.includes("RFC 6750"), error.message);
+    }
+  }
+  assertRejected(withField("accessToken", ""), "accessToken");
+  // No refresh token is stored as "": still fine.
+  assert.equal(parseSession(withField("refreshToken", "")).refreshToken, "");
+});
+
+Deno.test("parseSession treats a time a Date cannot hold as corrupt (9e15 crashed `user status`)", () => {
+  for (
+    const field of [
+      "accessTokenExpiresAt",
+      "accessTokenIssuedAt",
+      "refreshTokenExpiresAt",
+      "lastActiveAt",
+    ]
+  ) {
+    for (const bad of [9e15, 253_402_300_800, 1.5, -1, "1", null]) {
+      assertRejected(withField(field, bad), field);
+    }
+    assert.equal(
+      (parseSession(withField(field, 253_402_300_799)) as unknown as Record<
+        string,
+        number
+      >)[field],
+      253_402_300_799,
+    );
+  }
+});
