@@ -25,6 +25,14 @@ export const ENV_VARS = [
   "XDG_CONFIG_HOME",
   "HOME",
   "APPDATA",
+  // The transport's (src/auth/transport.ts): the CA file and the proxies.
+  "PILOT_CA_FILE",
+  "HTTPS_PROXY",
+  "https_proxy",
+  "HTTP_PROXY",
+  "http_proxy",
+  "NO_PROXY",
+  "no_proxy",
 ] as const;
 
 /** Default idle time after which a session ends, in seconds. */
