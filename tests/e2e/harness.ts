@@ -42,12 +42,17 @@ export interface World {
   /** Runs the CLI to its end. */
   cli(
     args: string[],
-    more?: { stdin?: string; env?: Record<string, string>; umask?: string },
+    more?: {
+      stdin?: string;
+      env?: Record<string, string>;
+      umask?: string;
+      caFile?: string;
+    },
   ): Promise<CliResult>;
   /** Starts the CLI and returns at once. */
   spawn(
     args: string[],
-    more?: { stdin?: string; env?: Record<string, string> },
+    more?: { stdin?: string; env?: Record<string, string>; caFile?: string },
   ): CliProcess;
   /** The session file's path. */
   sessionPath: string;
@@ -77,7 +82,13 @@ export async function withWorld(
   });
   const root = await Deno.makeTempDir({ prefix: "pilotcli-e2e-" });
   const configDir = `${root}/config`;
-  const base = { authUrl: idp.issuer, configDir, runtime };
+  // An HTTPS server's CA is trusted as a user would: PILOT_CA_FILE.
+  const base = {
+    authUrl: idp.issuer,
+    configDir,
+    runtime,
+    caFile: idp.ca?.file,
+  };
   try {
     await fn({
       idp,
