@@ -299,6 +299,8 @@ export class CliProcess {
       PILOT_CONFIG_DIR: options.configDir,
       ...(options.caFile ? { PILOT_CA_FILE: options.caFile } : {}),
       NO_COLOR: "1",
+      // Deno's own update check would go through a test's proxy too.
+      DENO_NO_UPDATE_CHECK: "1",
       ...options.env,
     };
     started.push({ argv: [...command] });
