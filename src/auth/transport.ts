@@ -73,9 +73,12 @@ let clientFactory: ClientFactory = denoClient;
 /**
  * Replaces how clients are made: the npm build sets Node's (undici), as
  * Node's own fetch knows neither proxies nor extra CAs per request.
+ * Returns the one it replaced.
  */
-export function setClientFactory(factory: ClientFactory): void {
+export function setClientFactory(factory: ClientFactory): ClientFactory {
+  const previous = clientFactory;
   clientFactory = factory;
+  return previous;
 }
 
 function first(env: Env, names: string[]): ProxySetting | undefined {
@@ -308,7 +311,7 @@ export function classifyFailure(
     return new TransportError(certificateExpired(host), cause);
   }
   if (!proxy) return undefined;
-  if (/proxy authentication required|\b407\b/i.test(text)) {
+  if (/proxy authentication required|\(407\)/i.test(text)) {
     return new TransportError(
       proxyNeedsCredentials(proxyHost(proxy), proxy.variable),
       cause,

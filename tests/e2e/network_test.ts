@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { approveOverHttp } from "../idp/person_http.ts";
 import {
+  caFileUnusable,
   certificateExpired,
   certificateUnknownCa,
   certificateWrongHost,
@@ -247,5 +248,56 @@ for (const runtime of RUNTIMES) {
     } finally {
       await guarded.close();
     }
+  });
+
+  Deno.test(`PILOT_CA_FILE that cannot be used: one line before any request [${runtime}]`, async () => {
+    await withWorld({ tls: true, runtime }, async (world) => {
+      const notPem = `${world.configDir}.txt`;
+      await Deno.writeTextFile(notPem, "not a certificate\n");
+      try {
+        const [missing, wrong, unreadable] = await Promise.all([
+          world.cli(apiKeyArgs(), { caFile: `${notPem}.none` }),
+          world.cli(apiKeyArgs(), { caFile: notPem }),
+          // Set, but not given to --allow-read (Deno only).
+          world.cli(apiKeyArgs(), {
+            caFile: undefined,
+            env: { PILOT_CA_FILE: world.idp.ca!.file },
+          }),
+        ]);
+        assert.deepEqual(outcome(missing), {
+          code: 1,
+          stdout: "",
+          stderr: `${
+            caFileUnusable(`${notPem}.none`, "there is no such file")
+          }\n`,
+        });
+        assert.deepEqual(outcome(wrong), {
+          code: 1,
+          stdout: "",
+          stderr: `${
+            caFileUnusable(
+              notPem,
+              "it holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+            )
+          }\n`,
+        });
+        const file = world.idp.ca!.file;
+        assert.deepEqual(
+          outcome(unreadable),
+          runtime === "node"
+            ? { code: 0, stdout: "", stderr: `${TRYING_API_KEY}\n${WELCOME}\n` }
+            : {
+              code: 1,
+              stdout: "",
+              stderr:
+                `pilotcli may not read PILOT_CA_FILE ${file}, so it needs --allow-read=${world.configDir},${file}: add it to the \`deno run\` or \`deno install\` line (see the README).\n`,
+            },
+        );
+        // Only Node's login, which has no permissions to miss, reached it.
+        assert.equal(world.idp.requests.length > 0, runtime === "node");
+      } finally {
+        await Deno.remove(notPem);
+      }
+    });
   });
 }
