@@ -5,6 +5,7 @@
  * @module
  */
 
+import { TRANSPORT_ENV_VARS } from "./auth/transport.ts";
 import { CliError } from "./errors.ts";
 import { AUTH_URL_MISSING } from "./ui/messages.ts";
 
@@ -25,14 +26,7 @@ export const ENV_VARS = [
   "XDG_CONFIG_HOME",
   "HOME",
   "APPDATA",
-  // The transport's (src/auth/transport.ts): the CA file and the proxies.
-  "PILOT_CA_FILE",
-  "HTTPS_PROXY",
-  "https_proxy",
-  "HTTP_PROXY",
-  "http_proxy",
-  "NO_PROXY",
-  "no_proxy",
+  ...TRANSPORT_ENV_VARS,
 ] as const;
 
 /** Default idle time after which a session ends, in seconds. */

@@ -26,15 +26,15 @@ import {
 } from "../ui/messages.ts";
 import type { Fetch } from "./http.ts";
 
-/** The environment variables of the transport, in the order they are read. */
+/** The environment variables of the transport: the CA file, then the proxies'. */
 export const TRANSPORT_ENV_VARS = [
   "PILOT_CA_FILE",
-  "https_proxy",
   "HTTPS_PROXY",
-  "http_proxy",
+  "https_proxy",
   "HTTP_PROXY",
-  "no_proxy",
+  "http_proxy",
   "NO_PROXY",
+  "no_proxy",
 ] as const;
 
 /** A proxy setting and the variable it came from. */
