@@ -22,6 +22,7 @@ import {
   certificateUnknownCa,
   certificateWrongHost,
   proxyNeedsCredentials,
+  proxyTunnelRefused,
   proxyUnreachable,
 } from "../ui/messages.ts";
 import type { Fetch } from "./http.ts";
@@ -314,6 +315,13 @@ export function classifyFailure(
   if (/proxy authentication required|\(407\)/i.test(text)) {
     return new TransportError(
       proxyNeedsCredentials(proxyHost(proxy), proxy.variable),
+      cause,
+    );
+  }
+  // Deno's words, then undici's ("Proxy response (502) !== 200 ...").
+  if (/unsuccessful tunnel|Proxy response \(\d+\)/i.test(text)) {
+    return new TransportError(
+      proxyTunnelRefused(proxyHost(proxy), proxy.variable, host),
       cause,
     );
   }

@@ -139,6 +139,14 @@ Deno.test("classifyFailure knows Deno's and Node's words for each failure", () =
       "(HTTP 407)",
     ],
     [
+      fetchFailed("client error (Connect): unsuccessful tunnel"),
+      "would not connect to iam.example.org",
+    ],
+    [
+      fetchFailed("Proxy response (502) !== 200 when HTTP Tunneling"),
+      "would not connect to iam.example.org",
+    ],
+    [
       fetchFailed("tcp connect error: Connection refused (os error 111)"),
       "refused the connection",
     ],

@@ -90,6 +90,15 @@ export function proxyUnreachable(proxy: string, variable: string): string {
   return `the proxy ${proxy} (from ${variable}) refused the connection or could not be reached. Check ${variable}, or add the server's host to NO_PROXY to connect directly`;
 }
 
+/** The proxy answered CONNECT with an error: it would not reach the server. */
+export function proxyTunnelRefused(
+  proxy: string,
+  variable: string,
+  server: string,
+): string {
+  return `the proxy ${proxy} (from ${variable}) would not connect to ${server}. Check PILOT_AUTH_URL; if it is right, ask your network's administrators to let the proxy reach ${server}, or add it to NO_PROXY`;
+}
+
 /** The proxy answered 407. */
 export function proxyNeedsCredentials(proxy: string, variable: string): string {
   return `the proxy ${proxy} (from ${variable}) asks for credentials (HTTP 407). Put them in the proxy URL: ${variable}=http://USER:PASSWORD@${proxy}`;

@@ -17,12 +17,12 @@ import {
   connectionFailed,
   LOGOUT_DONE,
   proxyNeedsCredentials,
+  proxyTunnelRefused,
   proxyUnreachable,
   TRYING_API_KEY,
   WELCOME,
 } from "../../src/ui/messages.ts";
-import type { CliResult } from "./cli.ts";
-import { RUNTIMES } from "./cli.ts";
+import { type CliResult, runCli, RUNTIMES } from "./cli.ts";
 import {
   API_KEY,
   apiKeyLogin,
@@ -182,8 +182,31 @@ for (const runtime of RUNTIMES) {
     const guarded = await startProxy({
       credentials: { username: PROXY_USER, password: PROXY_PASSWORD },
     });
+    const open = await startProxy();
     try {
       await Promise.all([
+        (async () => {
+          // The proxy cannot reach the server: it answers CONNECT with 500.
+          const nowhere = `127.0.0.1:${await closedPort()}`;
+          const configDir = await Deno.makeTempDir();
+          try {
+            const result = await runCli(apiKeyArgs(), {
+              authUrl: `https://${nowhere}/realms/pilot`,
+              configDir,
+              runtime,
+              env: { HTTPS_PROXY: open.url },
+            });
+            assert.deepEqual(
+              outcome(result),
+              connectFailure(
+                proxyTunnelRefused(open.host, "HTTPS_PROXY", nowhere),
+              ),
+            );
+            assert.deepEqual(open.connects.map((c) => c.target), [nowhere]);
+          } finally {
+            await Deno.remove(configDir, { recursive: true });
+          }
+        })(),
         withWorld({ tls: true, runtime }, async (world) => {
           // No PILOT_CA_FILE: the test CA is unknown.
           const result = await world.cli(apiKeyArgs(), { caFile: undefined });
@@ -247,6 +270,7 @@ for (const runtime of RUNTIMES) {
       ]);
     } finally {
       await guarded.close();
+      await open.close();
     }
   });
 
