@@ -36,7 +36,12 @@ export async function nodeClient(
     ca = [...system, ...caCerts];
   }
   const dispatcher = proxy
-    ? new undici.ProxyAgent({ uri: proxy, requestTls: ca ? { ca } : {} })
+    ? new undici.ProxyAgent({
+      uri: proxy,
+      // The server's TLS, and an https:// proxy's own.
+      requestTls: ca ? { ca } : {},
+      proxyTls: ca ? { ca } : {},
+    })
     : new undici.Agent({ connect: ca ? { ca } : {} });
   return (input, init) =>
     undici.fetch(
