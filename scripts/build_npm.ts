@@ -90,6 +90,16 @@ export interface NpmBuild {
 const SEPARATE: Record<string, string> = {
   "@stricli/core": "stricli.mjs",
   "qrcode-generator": "qrcode.mjs",
+  undici: "undici.mjs",
+};
+
+/**
+ * Entries of SEPARATE files that are not a package's own: undici's is the
+ * part of it pilotcli uses (scripts/npm_undici.ts). Only a CA file or a
+ * proxy loads it (scripts/node_transport.ts).
+ */
+const SEPARATE_ENTRIES: Record<string, string> = {
+  undici: "scripts/npm_undici.ts",
 };
 
 const BIN_ENTRY = "scripts/npm_bin.ts";
@@ -167,11 +177,13 @@ export async function buildNpm(outDir = rootPath("npm")): Promise<NpmBuild> {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   });
   for (const [name, file] of Object.entries(SEPARATE)) {
-    const entry = deno.imports?.[name];
+    const entry = SEPARATE_ENTRIES[name] ?? deno.imports?.[name];
     if (entry === undefined) {
       throw new Error(`deno.json has no import of ${name}`);
     }
-    const code = await nodeBundle(entry, `${outDir}/lib/${file}`);
+    const code = await nodeBundle(entry, `${outDir}/lib/${file}`, {
+      of: name,
+    });
     checkBundle(code, { shebang: false });
   }
   const separateFiles = Object.values(SEPARATE).map((file) => `./${file}`);
@@ -216,10 +228,11 @@ export async function buildNpm(outDir = rootPath("npm")): Promise<NpmBuild> {
 export async function nodeBundle(
   entry: string,
   output: string,
-  { program = false } = {},
+  { program = false, of }: { program?: boolean; of?: string } = {},
 ): Promise<string> {
   let bundled = await bundle(entry, output, {
-    external: Object.keys(SEPARATE),
+    // A SEPARATE file (`of` a package) inlines that package, of course.
+    external: Object.keys(SEPARATE).filter((name) => name !== of),
   });
   for (const [name, file] of Object.entries(SEPARATE)) {
     bundled = bundled.replaceAll(

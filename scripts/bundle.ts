@@ -52,8 +52,12 @@ export interface BundleImports {
   dynamic: string[];
 }
 
-/** Lists what the bundled `code` still imports. */
+/**
+ * Lists what the bundled `code` still imports. Lines of comments are left
+ * out: undici's JSDoc names types as `import('node:stream').Duplex`.
+ */
 export function importsOf(code: string): BundleImports {
+  code = code.replace(/^\s*(\/\*\*?|\*|\/\/).*$/gm, "");
   return {
     static: [
       ...code.matchAll(/^import\s[^;]*?from\s*["']([^"']+)["']/gm),

@@ -13,6 +13,7 @@
  * @module
  */
 
+import { nodeClient } from "./node_transport.ts";
 import { installDenoShim } from "./npm_shim.ts";
 
 /**
@@ -55,6 +56,8 @@ installDenoShim({ replace: true });
 const stdio = trackStdio();
 
 // Only now may the CLI's modules load.
+const { setClientFactory } = await import("../src/auth/transport.ts");
+setClientFactory(nodeClient);
 const { main } = await import("../src/cli/main.ts");
 const code = await main(process.argv.slice(2));
 // pilotcli writes through Deno.stdout/stderr.writeSync, which is synchronous;

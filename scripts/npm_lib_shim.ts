@@ -7,6 +7,10 @@
  * @module
  */
 
+import { setClientFactory } from "../src/auth/transport.ts";
+import { nodeClient } from "./node_transport.ts";
 import { installDenoShim } from "./npm_shim.ts";
 
-installDenoShim({ replace: false });
+// On Node, requests with a CA file or a proxy go through undici; on Deno
+// (importing the package), through Deno's own client.
+if (installDenoShim({ replace: false })) setClientFactory(nodeClient);

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { TRANSPORT_ENV_VARS } from "./auth/transport.ts";
 import { CliError } from "./errors.ts";
 import {
   AUTH_URL_MISSING,
@@ -39,6 +40,7 @@ export const ENV_VARS = [
   "SSH_CONNECTION",
   "SSH_TTY",
   "CI",
+  ...TRANSPORT_ENV_VARS,
 ] as const;
 
 /** Default idle time after which a session ends, in seconds. */

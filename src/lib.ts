@@ -41,6 +41,7 @@ const silent: TextWriter = { write() {} };
 
 async function libraryContext(options: PilotOptions): Promise<Context> {
   const { denoContext } = await import("./cli/deno_context.ts");
+  const { transportFetch } = await import("./auth/transport.ts");
   const context = denoContext(options.signal ?? new AbortController().signal);
   const overrides = options.env ?? {};
   const env: Env = {
@@ -50,6 +51,8 @@ async function libraryContext(options: PilotOptions): Promise<Context> {
   return {
     ...context,
     env,
+    // PILOT_CA_FILE and the proxies may come from options.env too.
+    fetch: transportFetch(env),
     process: { stdout: silent, stderr: silent },
     stdout: silent,
     stderr: silent,

@@ -7,6 +7,7 @@
  */
 
 import type { Clock } from "../auth/device.ts";
+import { transportFetch } from "../auth/transport.ts";
 import { isDebug } from "../config.ts";
 import { fileWriter, LineReader, quietWhenClosed } from "../ui/io.ts";
 import type { Context } from "./context.ts";
@@ -41,7 +42,7 @@ export function denoContext(signal: AbortSignal): Context {
     stdin: new LineReader(() => Deno.stdin.readable, Deno.stdin),
     env: Deno.env,
     os: Deno.build.os,
-    fetch: globalThis.fetch,
+    fetch: transportFetch(Deno.env),
     clock: systemClock,
     signal,
     // Warnings go to the stderr of the context the store is opened from, so

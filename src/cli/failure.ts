@@ -7,6 +7,7 @@
 
 import { CliError } from "../errors.ts";
 import { redact } from "../redact.ts";
+import { connectionFailed } from "../ui/messages.ts";
 import { inert } from "../ui/terminal_text.ts";
 
 // Told apart by name, not instanceof, so that this module does not load the
@@ -26,6 +27,14 @@ const SERVER_TROUBLE = new Set([
 export function asCliError(error: unknown, action: string): unknown {
   if (error instanceof CliError || !(error instanceof Error)) return error;
   if (error.name === "NetworkError") {
+    // A connection failure of a known kind (a certificate, the proxy) says
+    // what to do about it instead.
+    if (error.cause instanceof Error && error.cause.name === "TransportError") {
+      return new CliError(
+        connectionFailed(action, error.message, error.cause.message),
+        { cause: error },
+      );
+    }
     return new CliError(
       `${action}: ${error.message}. Check your network connection and PILOT_AUTH_URL, then try again.`,
       { cause: error },

@@ -14,6 +14,7 @@ import {
   readAuthConfig,
   readHttpTimeoutMs,
 } from "../config.ts";
+import { readCaFile } from "../auth/transport.ts";
 import { CliError } from "../errors.ts";
 import type { Context } from "./context.ts";
 
@@ -61,6 +62,16 @@ export function loadSettings(ctx: Context): Settings {
     throw missing(
       `pilotcli may not connect to ${url.host}, so it needs --allow-net=${url.host}`,
     );
+  }
+  const caFile = ctx.env.get("PILOT_CA_FILE")?.trim();
+  if (caFile) {
+    if (!granted({ name: "read", path: caFile })) {
+      throw missing(
+        `pilotcli may not read PILOT_CA_FILE ${caFile}, so it needs --allow-read=${dir},${caFile}`,
+      );
+    }
+    // Read now, so that a bad file is this one line, not a network failure.
+    readCaFile(caFile);
   }
   if (
     !granted({ name: "read", path: dir }) ||

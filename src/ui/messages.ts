@@ -204,3 +204,51 @@ export function httpTimeoutInvalid(raw: string, max: number): string {
     JSON.stringify(raw)
   }. Set it to a whole number from 1 to ${max}, or unset it for the default of 15.`;
 }
+
+/** PILOT_CA_FILE names a file that is no PEM file of CA certificates. */
+export function caFileUnusable(path: string, why: string): string {
+  return `PILOT_CA_FILE is not usable: ${path}: ${why}. Set it to a PEM file of the CA certificates to trust, or unset it.`;
+}
+
+/** The server's certificate is from a CA nobody trusts here. */
+export function certificateUnknownCa(host: string): string {
+  return `the certificate of ${host} is not from a CA this computer trusts. If your network inspects TLS with its own CA, set PILOT_CA_FILE to a PEM file of that CA (your IT department has it)`;
+}
+
+/** The server's certificate is for another host name. */
+export function certificateWrongHost(host: string): string {
+  return `the certificate of ${host} is for another host name. Check that PILOT_AUTH_URL names the server as its certificate does`;
+}
+
+/** The server's certificate has expired (or is not valid yet). */
+export function certificateExpired(host: string): string {
+  return `the certificate of ${host} has expired or is not valid yet. Check this computer's clock; if it is right, the server's certificate must be renewed`;
+}
+
+/** The proxy refused the connection or could not be reached. */
+export function proxyUnreachable(proxy: string, variable: string): string {
+  return `the proxy ${proxy} (from ${variable}) refused the connection or could not be reached. Check ${variable}, or add the server's host to NO_PROXY to connect directly`;
+}
+
+/** The proxy answered CONNECT with an error: it would not reach the server. */
+export function proxyTunnelRefused(
+  proxy: string,
+  variable: string,
+  server: string,
+): string {
+  return `the proxy ${proxy} (from ${variable}) would not connect to ${server}. Check PILOT_AUTH_URL; if it is right, ask your network's administrators to let the proxy reach ${server}, or add it to NO_PROXY`;
+}
+
+/** The proxy answered 407. */
+export function proxyNeedsCredentials(proxy: string, variable: string): string {
+  return `the proxy ${proxy} (from ${variable}) asks for credentials (HTTP 407). Put them in the proxy URL: ${variable}=http://USER:PASSWORD@${proxy}`;
+}
+
+/** The line of a failed request whose connection failed for a known reason. */
+export function connectionFailed(
+  action: string,
+  what: string,
+  why: string,
+): string {
+  return `${action}: ${what}: ${why}.`;
+}

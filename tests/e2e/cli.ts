@@ -216,6 +216,8 @@ export interface CliOptions {
    * `| head -0` does: its writes then fail with EPIPE.
    */
   closeStdout?: boolean;
+  /** A CA file to trust (PILOT_CA_FILE), readable with --allow-read. */
+  caFile?: string;
 }
 
 /** A run still going after this long (ms) is killed (SIGKILL), so a hang fails its test. */
@@ -246,12 +248,19 @@ export interface CliResult {
   overLimit: boolean;
 }
 
-/** The permission flags the CLI ships with, for a realm and a config dir. */
-export function permissionFlags(authUrl: string, configDir: string): string[] {
+/**
+ * The permission flags the CLI ships with, for a realm and a config dir,
+ * and the CA file of PILOT_CA_FILE if there is one.
+ */
+export function permissionFlags(
+  authUrl: string,
+  configDir: string,
+  caFile?: string,
+): string[] {
   return [
     `--allow-net=${new URL(authUrl).host}`,
     `--allow-env=${ENV_VARS.join(",")}`,
-    `--allow-read=${configDir}`,
+    `--allow-read=${caFile ? `${configDir},${caFile}` : configDir}`,
     `--allow-write=${configDir}`,
   ];
 }
@@ -278,7 +287,7 @@ export class CliProcess {
       "run",
       "--quiet",
       ...flags,
-      ...permissionFlags(options.authUrl, options.configDir),
+      ...permissionFlags(options.authUrl, options.configDir, options.caFile),
       ...options.denoFlags ?? [],
       program,
       ...args,
@@ -325,7 +334,10 @@ export class CliProcess {
         : {}),
       PILOT_AUTH_URL: options.authUrl,
       PILOT_CONFIG_DIR: options.configDir,
+      ...(options.caFile ? { PILOT_CA_FILE: options.caFile } : {}),
       NO_COLOR: "1",
+      // Deno's own update check would go through a test's proxy too.
+      DENO_NO_UPDATE_CHECK: "1",
       ...options.env,
     };
     started.push({ argv: [...command] });

@@ -78,7 +78,13 @@ export async function withWorld(
   });
   const root = await Deno.makeTempDir({ prefix: "pilotcli-e2e-" });
   const configDir = `${root}/config`;
-  const base = { authUrl: idp.issuer, configDir, runtime };
+  // An HTTPS server's CA is trusted as a user would: PILOT_CA_FILE.
+  const base = {
+    authUrl: idp.issuer,
+    configDir,
+    runtime,
+    caFile: idp.ca?.file,
+  };
   try {
     await fn({
       idp,

@@ -13,11 +13,13 @@ import {
 import { API_KEY, USER, withWorld } from "./harness.ts";
 
 Deno.test("library: log in with an API key, read the session, get its token", async () => {
-  await withWorld({}, async (world) => {
+  // Over HTTPS, its CA given in the options' env as PILOT_CA_FILE.
+  await withWorld({ tls: true }, async (world) => {
     const options = {
       env: {
         PILOT_AUTH_URL: world.idp.issuer,
         PILOT_CONFIG_DIR: world.configDir,
+        PILOT_CA_FILE: world.idp.ca!.file,
       },
     };
     await assert.rejects(readSession(options), PilotError);

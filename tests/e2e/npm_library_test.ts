@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { API_KEY_INVALID, SESSION_INVALID } from "../../src/ui/messages.ts";
 import { installNodePackageInto, processTempDir } from "./cli.ts";
 import { API_KEY, exists, modeOf, USER, withWorld } from "./harness.ts";
+import { startProxy } from "./proxy.ts";
 
 const PACKAGE = "@pilot/pilotcli";
 
@@ -58,7 +59,10 @@ console.log(JSON.stringify(result));
 
 Deno.test("npm library on Node: log in with an API key, get the token, read the session; a bad key rejects", async () => {
   const dir = await nodeProject();
-  await withWorld({ runtime: "node" }, async (world) => {
+  // Over HTTPS and through a proxy: the library's requests go through
+  // undici too.
+  await withWorld({ runtime: "node", tls: true }, async (world) => {
+    const proxy = await startProxy();
     const script = await Deno.makeTempFile({ dir, suffix: ".mjs" });
     const otherConfigDir = `${world.configDir}-other`;
     await Deno.writeTextFile(script, SCRIPT);
@@ -71,6 +75,8 @@ Deno.test("npm library on Node: log in with an API key, get the token, read the 
         HOME: Deno.env.get("HOME") ?? "/root",
         PILOT_AUTH_URL: world.idp.issuer,
         PILOT_CONFIG_DIR: world.configDir,
+        PILOT_CA_FILE: world.idp.ca!.file,
+        HTTPS_PROXY: proxy.url,
         TEST_API_KEY: API_KEY,
         TEST_OTHER_CONFIG_DIR: otherConfigDir,
       },
@@ -80,7 +86,8 @@ Deno.test("npm library on Node: log in with an API key, get the token, read the 
       // The script must end by itself: nothing of the library's may hold
       // Node open (a timer, a socket, standard input).
       signal: AbortSignal.timeout(30_000),
-    }).output();
+    }).output().finally(() => proxy.close());
+    assert.ok(proxy.connects.length > 0);
     const out = new TextDecoder().decode(stdout);
     const err = new TextDecoder().decode(stderr);
     assert.equal(code, 0, err);

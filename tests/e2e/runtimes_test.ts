@@ -203,7 +203,7 @@ const CASES: Case[] = [
       const cli = world.spawn(["user", "login"]);
       const link = await printedLink(cli);
       await cli.waitForStderr(new RegExp(WAITING));
-      await approveOverHttp(link, USER);
+      await approveOverHttp(link, { ...USER, fetch: world.idp.fetch });
       const result = await cli.result();
       assert.equal(result.code, 0, result.stderr);
       assert.equal(result.stdout, "");
@@ -630,7 +630,8 @@ for (const c of CASES) {
       name: `${c.name} [${runtime}]`,
       ignore: c.skip !== undefined,
       async fn() {
-        await withWorld({ ...c.idp, runtime }, c.run);
+        // Over HTTPS, as in real use: the test CA is trusted by PILOT_CA_FILE.
+        await withWorld({ tls: true, ...c.idp, runtime }, c.run);
       },
     });
   }
@@ -697,7 +698,9 @@ Deno.test("the npm package installs a pilotcli that runs by its shebang", async 
   assert.equal(new TextDecoder().decode(stdout), `pilotcli ${VERSION}\n`);
   assert.equal(code, 0);
   // No dependency to fetch: the tarball is the whole program, and small.
-  assert.ok(install.tarballBytes < 150_000, `${install.tarballBytes} bytes`);
+  // undici's part (lib/undici.mjs, 130 kB of it) loads only with a CA file
+  // or a proxy.
+  assert.ok(install.tarballBytes < 250_000, `${install.tarballBytes} bytes`);
   console.log(
     `npm tarball ${install.tarballBytes} bytes, installed ${install.installedBytes} bytes`,
   );

@@ -1,7 +1,9 @@
 /**
  * A standalone test identity server for trying pilotcli by hand:
  * `deno task idp`. Listens on 127.0.0.1, port PILOT_IDP_PORT (default 8400),
- * until Ctrl-C. Any username signs in, with any password.
+ * until Ctrl-C. Any username signs in, with any password. `deno task idp
+ * --tls` serves HTTPS, with a certificate from a CA made at start, and
+ * prints the CA file to trust (PILOT_CA_FILE).
  *
  * @module
  */
@@ -16,7 +18,13 @@ export const DEMO_API_KEY = "demo-api-key-0123456789";
 export const DEFAULT_PORT = 8400;
 
 /** Starts the server, prints how to use it, and runs until interrupted. */
-export async function main(): Promise<void> {
+export async function main(args: string[] = Deno.args): Promise<void> {
+  const unknown = args.filter((arg) => arg !== "--tls");
+  if (unknown.length > 0) {
+    console.error(`unknown argument ${unknown[0]}: the only option is --tls`);
+    Deno.exit(2);
+  }
+  const tls = args.includes("--tls");
   const raw = Deno.env.get("PILOT_IDP_PORT");
   const port = raw === undefined || raw === "" ? DEFAULT_PORT : Number(raw);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -25,7 +33,11 @@ export async function main(): Promise<void> {
   }
   let idp;
   try {
-    idp = await startIdp({ port, apiKeys: { [DEMO_API_KEY]: DEMO_USER } });
+    idp = await startIdp({
+      port,
+      apiKeys: { [DEMO_API_KEY]: DEMO_USER },
+      tls,
+    });
   } catch (err) {
     console.error(
       `cannot listen on 127.0.0.1:${port}: ${(err as Error).message}` +
@@ -38,11 +50,15 @@ export async function main(): Promise<void> {
   issuer        ${idp.issuer}
   client id     ${CLIENT_ID} (public: device code, refresh token, API key)
   demo user     ${DEMO_USER} / ${DEMO_USER}  (any username signs in, with any password)
-  demo API key  ${DEMO_API_KEY}  (user "${DEMO_USER}")
+  demo API key  ${DEMO_API_KEY}  (user "${DEMO_USER}")${
+    idp.ca ? `\n  CA to trust   ${idp.ca.file}` : ""
+  }
 
 Point the CLI at it:
 
-  export PILOT_AUTH_URL=${idp.issuer}
+  export PILOT_AUTH_URL=${idp.issuer}${
+    idp.ca ? `\n  export PILOT_CA_FILE=${idp.ca.file}` : ""
+  }
 
 Press Ctrl-C to stop.`);
 

@@ -17,6 +17,8 @@ export interface ApproveOverHttpOptions {
   deny?: boolean;
   /** The user code to type when `verificationUri` does not carry it. */
   userCode?: string;
+  /** The fetch to use; default `fetch`. Pass `idp.fetch` for a server on HTTPS (it trusts the test CA). */
+  fetch?: typeof fetch;
 }
 
 /** Steps taken before giving up on a page loop. */
@@ -34,7 +36,7 @@ export async function approveOverHttp(
   verificationUri: string,
   opts: ApproveOverHttpOptions,
 ): Promise<void> {
-  const agent = new Agent();
+  const agent = new Agent(opts.fetch ?? fetch);
   const url = new URL(verificationUri);
   if (!url.searchParams.has("user_code") && !opts.userCode) {
     throw new Error(
@@ -148,6 +150,12 @@ interface Form {
 /** fetch with cookies and manual redirects, as a browser would. */
 class Agent {
   #cookies = new CookieJar();
+  #fetch: typeof fetch;
+
+  /** @param fetchImpl how to send requests */
+  constructor(fetchImpl: typeof fetch) {
+    this.#fetch = fetchImpl;
+  }
 
   /** Sends a request and follows redirects to the final 200 page. */
   async open(
@@ -159,7 +167,7 @@ class Agent {
       const headers = new Headers({ accept: "text/html" });
       const cookie = this.#cookies.header(url);
       if (cookie) headers.set("cookie", cookie);
-      const response = await fetch(url, {
+      const response = await this.#fetch(url, {
         method,
         headers,
         body,

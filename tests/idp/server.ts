@@ -27,6 +27,7 @@
 import { Buffer } from "node:buffer";
 import { createHash, randomBytes } from "node:crypto";
 import http from "node:http";
+import https from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { MemoryAdapter, MemoryStore } from "./memory_adapter.ts";
@@ -42,6 +43,7 @@ import type {
   RefreshTokenModel,
   ResourceServerInfo,
 } from "./oidc_types.ts";
+import { type CertificateKind, testPki, trustingFetch } from "./tls.ts";
 import {
   codeConfirmPage,
   codeEntryPage,
@@ -100,6 +102,12 @@ export interface IdpOptions {
   rewriteDeviceAuthorization?: (
     body: Record<string, unknown>,
   ) => Record<string, unknown>;
+  /**
+   * Serve HTTPS with a certificate for 127.0.0.1 and localhost issued by a CA
+   * made at start (tests/idp/tls.ts): `true` or "valid"; "wrong-host" and
+   * "expired" serve a certificate for another name or one that has expired.
+   */
+  tls?: boolean | CertificateKind;
 }
 
 /** One request the server received. */
@@ -120,8 +128,12 @@ export interface IdpRequest {
 
 /** A running test identity server. */
 export interface Idp {
-  /** `http://127.0.0.1:PORT/realms/pilot`. */
+  /** `http://127.0.0.1:PORT/realms/pilot` (https with the `tls` option). */
   readonly issuer: string;
+  /** With `tls`: the file of the CA to trust (PILOT_CA_FILE), and its PEM. */
+  readonly ca?: { file: string; pem: string };
+  /** Fetches from the server, trusting its CA when it serves HTTPS. */
+  fetch: typeof fetch;
   /** The port it listens on. */
   readonly port: number;
   /** Every request, in order of arrival, for tests to count (refreshes, polls, their timing). */
@@ -201,7 +213,13 @@ export async function startIdp(options: IdpOptions = {}): Promise<Idp> {
   const oidc = await loadOidcProvider();
   const keys = await signingKeys();
 
-  const server = http.createServer();
+  const kind = options.tls === true ? "valid" : options.tls || undefined;
+  const pki = kind ? await testPki() : undefined;
+  const server = pki && kind
+    ? https.createServer(pki.server[kind])
+    : http.createServer();
+  const client = pki ? trustingFetch(pki.caPem) : undefined;
+  const serverFetch = client?.fetch ?? fetch;
   const sockets = new Set<Socket>();
   server.on("connection", (socket: Socket) => {
     sockets.add(socket);
@@ -218,6 +236,7 @@ export async function startIdp(options: IdpOptions = {}): Promise<Idp> {
   const close = () => {
     closing ??= new Promise<void>((resolve) => {
       server.close(() => resolve());
+      client?.close();
       // Keep-alive sockets would hold close() open: end them now.
       for (const socket of sockets) socket.destroy();
     });
@@ -227,7 +246,13 @@ export async function startIdp(options: IdpOptions = {}): Promise<Idp> {
   const port = (server.address() as AddressInfo).port;
   let realm: Realm;
   try {
-    realm = createRealm(port, settings, options, oidc, keys);
+    realm = createRealm(
+      { port, tls: kind !== undefined, fetch: serverFetch },
+      settings,
+      options,
+      oidc,
+      keys,
+    );
   } catch (err) {
     await close();
     throw err;
@@ -235,6 +260,8 @@ export async function startIdp(options: IdpOptions = {}): Promise<Idp> {
   server.on("request", realm.handle);
   return {
     issuer: realm.issuer,
+    ...(pki ? { ca: { file: pki.caFile, pem: pki.caPem } } : {}),
+    fetch: serverFetch,
     port,
     requests: realm.requests,
     failNext(path, opts) {
@@ -267,7 +294,11 @@ interface Realm {
 
 /** Sets up oidc-provider and Pilot's additions for the server on `port`. */
 function createRealm(
-  port: number,
+  { port, tls, fetch }: {
+    port: number;
+    tls: boolean;
+    fetch: typeof globalThis.fetch;
+  },
   settings: Settings,
   options: IdpOptions,
   { Provider, errors }: OidcProviderModule,
@@ -281,7 +312,7 @@ function createRealm(
   const forms = new WeakMap<IncomingMessage, URLSearchParams>();
   const internalSecret = randomBytes(16).toString("hex");
   const mount = `/realms/${REALM}`;
-  const issuer = `http://127.0.0.1:${port}${mount}`;
+  const issuer = `${tls ? "https" : "http"}://127.0.0.1:${port}${mount}`;
 
   const resourceServer: ResourceServerInfo = {
     scope: SCOPES.join(" "),
@@ -606,7 +637,12 @@ function createRealm(
       return await userinfo(ctx, provider, keys.publicKey, issuer, accounts);
     }
     if (method === "GET" && path.startsWith(`${PATHS.apiKey}/`)) {
-      return await apiKeyExchange(ctx, issuer, internalSecret, accounts);
+      return await apiKeyExchange(
+        ctx,
+        { issuer, fetch },
+        internalSecret,
+        accounts,
+      );
     }
     const interaction = path.match(
       /^\/login-actions\/([\w-]+)(?:\/(login|consent))?$/,
@@ -966,7 +1002,7 @@ async function verifyJwt(
  */
 async function apiKeyExchange(
   ctx: KoaContext,
-  issuer: string,
+  { issuer, fetch }: { issuer: string; fetch: typeof globalThis.fetch },
   internalSecret: string,
   accounts: Accounts,
 ): Promise<void> {

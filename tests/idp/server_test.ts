@@ -608,3 +608,32 @@ Deno.test("a pending poll is logged with its OAuth error", async () => {
     assert.equal(last?.error, "authorization_pending");
   });
 });
+
+Deno.test("with tls, HTTPS whose CA only idp.fetch trusts; wrong-host and expired certificates on request", async () => {
+  await withIdp({ ...FAST, tls: true }, async (idp) => {
+    assert.match(idp.issuer, /^https:\/\/127\.0\.0\.1:\d+\/realms\/pilot$/);
+    assert.ok(idp.ca);
+    assert.match(await Deno.readTextFile(idp.ca.file), /BEGIN CERTIFICATE/);
+    const discovery = `${idp.issuer}/.well-known/openid-configuration`;
+    const response = await idp.fetch(discovery);
+    assert.equal((await response.json()).issuer, idp.issuer);
+    const untrusted = await fetch(discovery).catch((e) => e);
+    assert.match(String((untrusted as Error).cause), /UnknownIssuer/);
+    // The API-key exchange calls the server's own token endpoint, on HTTPS.
+    const key = await idp.fetch(`${idp.issuer}/api-key/alice-key-0123456789`);
+    assert.equal(key.status, 200);
+    await key.body?.cancel();
+  });
+  for (
+    const [tls, words] of [
+      ["wrong-host", /not valid for name/],
+      ["expired", /expired/],
+    ] as const
+  ) {
+    await withIdp({ ...FAST, tls }, async (idp) => {
+      const error = await idp.fetch(idp.issuer).catch((e) => e);
+      assert.ok(error instanceof TypeError);
+      assert.match(String((error as Error).cause), words);
+    });
+  }
+});
