@@ -252,10 +252,12 @@ for (const runtime of RUNTIMES) {
             },
           ];
           for (const { env, why } of cases) {
-            const [plain, debug] = await Promise.all([
-              world.cli(apiKeyArgs(), { env }),
-              world.cli(apiKeyArgs(), { env: { ...env, PILOT_DEBUG: "1" } }),
-            ]);
+            // One after the other: they share the session lock, and a debug
+            // run that waits for it says so first.
+            const plain = await world.cli(apiKeyArgs(), { env });
+            const debug = await world.cli(apiKeyArgs(), {
+              env: { ...env, PILOT_DEBUG: "1" },
+            });
             assert.deepEqual(outcome(plain), connectFailure(why));
             assert.equal(debug.code, 1);
             assert.ok(debug.stderr.startsWith(plain.stderr), debug.stderr);
