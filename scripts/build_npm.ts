@@ -7,61 +7,45 @@
  *                             the library as the package's export
  *     npm/bin/pilotcli.mjs    the program, `#!/usr/bin/env node`: answers help
  *                             and version itself, loads lib/cli.mjs for the rest
- *     npm/lib/cli.mjs         the CLI, Deno shim included, as one ES module
- *     npm/lib/mod.mjs         the library API of mod.ts as one ES module
+ *     npm/lib/cli.mjs         the CLI as one ES module
+ *     npm/lib/mod.mjs         the library API of src/lib.ts as one ES module
  *     npm/lib/stricli.mjs     @stricli/core, the parser, for both of them
  *     npm/lib/qrcode.mjs      qrcode-generator, the QR encoder, for both
- *     npm/lib/mod.d.ts        its types (scripts/npm_lib.d.ts)
+ *     npm/lib/undici.mjs      the part of undici used for a CA file or a proxy
+ *     npm/lib/mod.d.ts        its types, generated from src/ (scripts/npm_types.ts),
+ *     npm/lib/types/          with the declarations they import
  *     npm/README.md, LICENSE  copied
  *
- * How: the design names dnt (Deno's npm build tool), but dnt is published on
- * JSR only, and JSR is out of reach here (only the npm registry is), so the
- * package is made with `deno bundle`, which works offline from the npm
- * packages already in the lockfile. The program (`scripts/npm_bin.ts`) is
- * small: help needs neither the CLI nor the shim. The CLI's entry
- * is `scripts/npm_entry.ts`: it sets `globalThis.Deno` from @deno/shim-deno,
- * with the fixes of `scripts/npm_shim.ts`, and only then imports the CLI
- * dynamically; the bundler turns dynamic imports (the CLI, each command, the
- * QR module) into lazy initializers inside the one file, so that order holds.
- * The library's entry is `scripts/npm_lib_entry.ts`: it sets the same shim,
- * only where there is no `globalThis.Deno` (Deno code may import the package
- * too), and re-exports mod.ts's library API.
+ * How: esbuild, through its API. The source stays idiomatic Deno; esbuild
+ * `inject`s scripts/node_deno.ts, whose export `Deno` every free `Deno` of
+ * the bundled code then refers to: a module-scoped object, as dnt scopes its
+ * shim, so nothing is set on `globalThis` and a host's own `Deno` is never
+ * used. dnt itself is published on JSR only, which is out of reach here.
  *
- * The parser and the QR encoder are half of the code (150 of 300 KiB), and a
- * command given without flags needs neither, yet Node parses a whole file
- * when it loads it. So they stay out of the two bundles, each in a file of
- * its own that both share and that src/ imports dynamically where it first
- * needs it (cli/app.ts, ui/qr.ts). That saved `user status` 1.5 ms, 0.06x of
- * Node's bare start (docs/benchmarks.md). `deno bundle --code-splitting`
- * would cut every lazy import into a file of its own, some twenty files for
- * the CLI; loading them one after another made `user status` slower than
- * one big file (measured).
+ * The parser, the QR encoder and undici stay out of the two bundles, each in
+ * a file of its own that both share and that src/ imports dynamically where
+ * it first needs it (cli/app.ts, ui/qr.ts, scripts/node_transport.ts): Node
+ * parses a whole file when it loads it, and a command given without flags
+ * needs none of them (docs/benchmarks.md). A plugin resolves their names to
+ * those files. Built-ins are never imported: the code looks them up with
+ * `process.getBuiltinModule` (scripts/node_deno.ts says why), and the
+ * bundled CommonJS of undici gets a `require` that does the same.
  *
- * Each bundle then looks up Node's built-ins with `process.getBuiltinModule`
- * instead of importing them (scripts/node_builtins.ts): importing a built-in
- * runs all its lazy getters, and with the shim's imports that cost Node 0.4x
- * of its bare start. Hence Node.js 20.16, the first 20.x to have it.
- *
- * Why bundled files and no dependencies: @deno/shim-deno (with `which`,
- * `isexe` and @deno/shim-deno-test, which the shim pulls in) is inlined, and
- * the two libraries above are bundled files of the package. Declared as
- * dependencies instead they would install 1.6 MB of six packages (measured;
- * mostly type declarations and other builds nobody runs) and need the
- * registry at install time; bundled, the tarball installs offline, starts
- * without resolving a node_modules tree, and runs exactly the versions pinned
- * in deno.lock. Not minified: stack traces under PILOT_DEBUG=1 stay
- * readable, and without the two libraries minifying saved `user status` only
- * 0.3 to 0.9 ms (measured; docs/benchmarks.md).
- *
- * The bundles are made from the npm packages pinned in deno.lock (Deno fetches
- * them, as for any run, when its cache lacks them); the package itself
- * declares no dependency, so installing it asks nothing of a registry.
+ * Why bundled files and no dependencies: declared as dependencies, the
+ * libraries would install megabytes of type declarations and other builds
+ * nobody runs and need the registry at install time; bundled, the tarball
+ * installs offline, starts without resolving a node_modules tree, and runs
+ * exactly the versions pinned in deno.lock. Not minified: stack traces under
+ * PILOT_DEBUG=1 stay readable.
  *
  * @module
  */
 
-import { bundle, importsOf, rootPath } from "./bundle.ts";
-import { checkLazyImports, requireBuiltinsOnDemand } from "./node_builtins.ts";
+import { isBuiltin } from "node:module";
+import * as esbuild from "esbuild";
+import { rootPath } from "./bundle.ts";
+import { NODE_FLOOR } from "./node_deno.ts";
+import { libraryTypes } from "./npm_types.ts";
 
 /** What {@linkcode buildNpm} made. */
 export interface NpmBuild {
@@ -85,21 +69,13 @@ export interface NpmBuild {
 
 /**
  * npm packages that get a file of their own in `lib/`, which the bundles
- * import dynamically: only parsing flags and drawing a QR code need them.
+ * import dynamically, and the entry each is made from: a package's own, or
+ * the part of it pilotcli uses (undici: scripts/npm_undici.ts).
  */
-const SEPARATE: Record<string, string> = {
-  "@stricli/core": "stricli.mjs",
-  "qrcode-generator": "qrcode.mjs",
-  undici: "undici.mjs",
-};
-
-/**
- * Entries of SEPARATE files that are not a package's own: undici's is the
- * part of it pilotcli uses (scripts/npm_undici.ts). Only a CA file or a
- * proxy loads it (scripts/node_transport.ts).
- */
-const SEPARATE_ENTRIES: Record<string, string> = {
-  undici: "scripts/npm_undici.ts",
+const SEPARATE: Record<string, { file: string; entry: string }> = {
+  "@stricli/core": { file: "stricli.mjs", entry: "@stricli/core" },
+  "qrcode-generator": { file: "qrcode.mjs", entry: "qrcode-generator" },
+  undici: { file: "undici.mjs", entry: "scripts/npm_undici.ts" },
 };
 
 const BIN_ENTRY = "scripts/npm_bin.ts";
@@ -108,21 +84,14 @@ const CLI_ENTRY = "scripts/npm_entry.ts";
 const CLI = "lib/cli.mjs";
 const LIB_ENTRY = "scripts/npm_lib_entry.ts";
 const LIB = "lib/mod.mjs";
-const LIB_TYPES_SOURCE = "scripts/npm_lib.d.ts";
 const LIB_TYPES = "lib/mod.d.ts";
+const RUNTIME = "scripts/node_deno.ts";
 const SHEBANG = "#!/usr/bin/env node";
-/**
- * Built-ins looked up on first use, not at start: those only the shim's
- * sockets, TLS, DNS and subprocesses need (pilotcli uses none of them),
- * tty (it loads net), and stream (only a prompt needs it).
- */
-const LAZY_BUILTINS = ["net", "tls", "dns", "child_process", "tty", "stream"];
 
 interface DenoJson {
   name: string;
   version: string;
   license: string;
-  imports: Record<string, string>;
 }
 
 /** The package.json of the npm package. */
@@ -154,7 +123,7 @@ function packageJson(deno: DenoJson): Record<string, unknown> {
     types: LIB_TYPES,
     exports: { ".": { types: `./${LIB_TYPES}`, import: `./${LIB}` } },
     files: ["bin/", "lib/"],
-    engines: { node: ">=20.16" },
+    engines: { node: `>=${NODE_FLOOR}` },
   };
 }
 
@@ -176,117 +145,119 @@ export async function buildNpm(outDir = rootPath("npm")): Promise<NpmBuild> {
   await Deno.remove(outDir, { recursive: true }).catch((err) => {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   });
-  for (const [name, file] of Object.entries(SEPARATE)) {
-    const entry = SEPARATE_ENTRIES[name] ?? deno.imports?.[name];
-    if (entry === undefined) {
-      throw new Error(`deno.json has no import of ${name}`);
+  try {
+    for (const [name, { file, entry }] of Object.entries(SEPARATE)) {
+      await nodeBundle(entry, `${outDir}/lib/${file}`, { of: name });
     }
-    const code = await nodeBundle(entry, `${outDir}/lib/${file}`, {
-      of: name,
-    });
-    checkBundle(code, { shebang: false });
+    const bin = `${outDir}/${BIN}`;
+    await nodeBundle(BIN_ENTRY, bin, { loads: [`../${CLI}`] });
+    await Deno.chmod(bin, 0o755);
+    const cli = `${outDir}/${CLI}`;
+    const cliBytes = await nodeBundle(CLI_ENTRY, cli);
+    const lib = `${outDir}/${LIB}`;
+    const libBytes = await nodeBundle(LIB_ENTRY, lib);
+    for (const { path, text } of libraryTypes()) {
+      await Deno.mkdir(`${outDir}/lib/types`, { recursive: true });
+      await Deno.writeTextFile(`${outDir}/lib/${path}`, text);
+    }
+
+    await Deno.writeTextFile(
+      `${outDir}/package.json`,
+      `${JSON.stringify(packageJson(deno), null, 2)}\n`,
+    );
+    await Deno.copyFile(rootPath("README.md"), `${outDir}/README.md`);
+    await Deno.copyFile(rootPath("LICENSE"), `${outDir}/LICENSE`);
+    return {
+      dir: outDir,
+      name: deno.name,
+      version: deno.version,
+      bin,
+      cli,
+      cliBytes,
+      lib,
+      libBytes,
+    };
+  } finally {
+    await esbuild.stop();
   }
-  const separateFiles = Object.values(SEPARATE).map((file) => `./${file}`);
+}
 
-  const bin = `${outDir}/${BIN}`;
-  const binCode = await nodeBundle(BIN_ENTRY, bin, { program: true });
-  checkBundle(binCode, { shebang: true, loads: [`../${CLI}`] });
-  await Deno.chmod(bin, 0o755);
-
-  const cli = `${outDir}/${CLI}`;
-  const cliCode = await nodeBundle(CLI_ENTRY, cli);
-  checkBundle(cliCode, { shebang: false, mayLoad: separateFiles });
-
-  const lib = `${outDir}/${LIB}`;
-  const libCode = await nodeBundle(LIB_ENTRY, lib);
-  checkBundle(libCode, { shebang: false, mayLoad: separateFiles });
-  await Deno.copyFile(rootPath(LIB_TYPES_SOURCE), `${outDir}/${LIB_TYPES}`);
-
-  await Deno.writeTextFile(
-    `${outDir}/package.json`,
-    `${JSON.stringify(packageJson(deno), null, 2)}\n`,
+/**
+ * Resolves the SEPARATE packages (but the one being bundled, `of`) to their
+ * files in lib/, left as run-time imports.
+ */
+function separatePlugin(of: string | undefined): esbuild.Plugin {
+  const names = Object.keys(SEPARATE).filter((name) => name !== of);
+  const filter = new RegExp(
+    `^(${names.map((n) => n.replace(/[/.-]/g, "\\$&")).join("|")})$`,
   );
-  await Deno.copyFile(rootPath("README.md"), `${outDir}/README.md`);
-  await Deno.copyFile(rootPath("LICENSE"), `${outDir}/LICENSE`);
   return {
-    dir: outDir,
-    name: deno.name,
-    version: deno.version,
-    bin,
-    cli,
-    cliBytes: new TextEncoder().encode(cliCode).length,
-    lib,
-    libBytes: new TextEncoder().encode(libCode).length,
+    name: "pilotcli-separate",
+    setup(build) {
+      build.onResolve({ filter }, ({ path }) => ({
+        path: `./${SEPARATE[path].file}`,
+        external: true,
+      }));
+    },
   };
 }
 
 /**
- * Bundles `entry` into `output` for Node: the packages of SEPARATE left to
- * their files in lib/, built-ins looked up on demand
- * (scripts/node_builtins.ts). Returns the code.
+ * Bundles `entry` into `output` for Node and checks what it imports: no
+ * static import at all (built-ins are looked up, packages inlined), and at
+ * run time only the SEPARATE files and those it `loads` (which it must).
+ * Returns the bundle's size in bytes.
  */
 export async function nodeBundle(
   entry: string,
   output: string,
-  { program = false, of }: { program?: boolean; of?: string } = {},
-): Promise<string> {
-  let bundled = await bundle(entry, output, {
-    // A SEPARATE file (`of` a package) inlines that package, of course.
-    external: Object.keys(SEPARATE).filter((name) => name !== of),
+  { of, loads = [] }: { of?: string; loads?: readonly string[] } = {},
+): Promise<number> {
+  const result = await esbuild.build({
+    absWorkingDir: rootPath("."),
+    entryPoints: [entry],
+    outfile: output,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: `node${NODE_FLOOR}`,
+    // Every free `Deno` is scripts/node_deno.ts's: nothing global.
+    inject: of === undefined ? [RUNTIME] : [],
+    // Bundled CommonJS (undici) requires built-ins only: look them up.
+    banner: of === undefined
+      ? {}
+      : { js: "const require = (id) => process.getBuiltinModule(id);" },
+    plugins: [separatePlugin(of)],
+    metafile: true,
+    logLevel: "silent",
+    legalComments: "inline",
   });
-  for (const [name, file] of Object.entries(SEPARATE)) {
-    bundled = bundled.replaceAll(
-      `import(${JSON.stringify(name)})`,
-      `import(${JSON.stringify(`./${file}`)})`,
-    );
+  const bundled = Object.values(result.metafile!.outputs)[0];
+  const code = await Deno.readTextFile(output);
+  if (loads.length > 0 && !code.startsWith(`${SHEBANG}\n`)) {
+    throw new Error(`${entry}: the bundle does not start with "${SHEBANG}"`);
   }
-  // A program's shebang (the entry's first line) is kept by the bundler.
-  const { code, lazyImports } = requireBuiltinsOnDemand(bundled, {
-    lazy: LAZY_BUILTINS,
-    program,
-  });
-  await checkLazyImports(lazyImports);
-  await Deno.writeTextFile(output, code);
-  return code;
-}
-
-/**
- * A bundle must run on bare Node: every npm package inlined but those of
- * SEPARATE, no static import left (built-ins are looked up), and nothing
- * imported at run time but the package's own files: those it `loads` (which
- * it must reference) and those it `mayLoad`. The program's starts with a
- * node shebang.
- */
-function checkBundle(
-  code: string,
-  { shebang, loads = [], mayLoad = [] }: {
-    shebang: boolean;
-    loads?: readonly string[];
-    mayLoad?: readonly string[];
-  },
-): void {
-  if (shebang && !code.startsWith(`${SHEBANG}\n`)) {
-    throw new Error(`the bundle does not start with "${SHEBANG}"`);
-  }
+  const allowed = [
+    ...loads,
+    ...Object.values(SEPARATE).map(({ file }) => `./${file}`),
+  ];
   for (const file of loads) {
     if (!code.includes(JSON.stringify(file))) {
-      throw new Error(`the bundle does not load ${file}`);
+      throw new Error(`${entry}: the bundle does not load ${file}`);
     }
   }
-  const imports = importsOf(code);
-  if (imports.static.length > 0) {
-    throw new Error(
-      `the bundle still imports statically: ${imports.static.join(", ")}`,
-    );
+  for (const imported of bundled.imports) {
+    // Bundled CommonJS may require a built-in: the banner's `require`.
+    if (imported.kind === "require-call" && isBuiltin(imported.path)) continue;
+    if (
+      imported.kind !== "dynamic-import" || !allowed.includes(imported.path)
+    ) {
+      throw new Error(
+        `${entry}: the bundle still imports ${imported.path} (${imported.kind})`,
+      );
+    }
   }
-  const unknown = imports.dynamic.filter((specifier) =>
-    !loads.includes(specifier) && !mayLoad.includes(specifier)
-  );
-  if (unknown.length > 0) {
-    throw new Error(
-      `the bundle still imports at run time: ${unknown.join(", ")}`,
-    );
-  }
+  return bundled.bytes;
 }
 
 if (import.meta.main) {

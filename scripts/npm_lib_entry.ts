@@ -1,21 +1,24 @@
 /**
  * The Node.js entry of the npm package's library, bundled by
- * `scripts/build_npm.ts` into `npm/lib/mod.mjs`: the API of mod.ts, for
+ * `scripts/build_npm.ts` into `npm/lib/mod.mjs`: the API of src/lib.ts, for
  *
  * ```js
  * import { getAccessToken } from "@pilot/pilotcli";
  * ```
  *
- * It exports all of `src/lib.ts`, which is the library API and nothing
- * else. Its types are `scripts/npm_lib.d.ts`, copied to `npm/lib/mod.d.ts`
- * (`tests/e2e/npm_library_test.ts` holds that file's types equal to
- * src/lib.ts's). It is not part of the Deno program.
+ * Its types are generated from src/lib.ts (scripts/npm_types.ts). Its `Deno`
+ * is scripts/node_deno.ts's, bound by the bundler: importing it sets nothing
+ * on `globalThis`, and a host's own `Deno` (Deno itself, or a shim) is never
+ * used. It is not part of the Deno program.
  *
  * @module
  */
 
-// First: ES modules run in the order they are imported, so the Deno
-// namespace exists before src/lib.ts, or anything it loads, is evaluated.
-import "./npm_lib_shim.ts";
+import { setClientFactory } from "../src/auth/transport.ts";
+import { nodeClient } from "./node_transport.ts";
+
+// Requests with a CA file or a proxy go through undici (lib/undici.mjs,
+// loaded only then), as in the CLI.
+setClientFactory(nodeClient);
 
 export * from "../src/lib.ts";

@@ -252,3 +252,11 @@ export function connectionFailed(
 ): string {
   return `${action}: ${what}: ${why}.`;
 }
+
+/**
+ * The npm package's program on a Node.js older than its floor (`version` is
+ * `process.version`, `floor` package.json's engines).
+ */
+export function nodeTooOld(version: string, floor: string): string {
+  return `pilotcli needs Node.js ${floor} or later: this is Node.js ${version}. Upgrade Node.js, or use the Deno program (see the README).`;
+}

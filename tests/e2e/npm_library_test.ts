@@ -2,7 +2,8 @@
  * The library of the npm package, as Node code uses it: the tarball
  * installed into a Node project with `npm install <tarball>`, imported by
  * its name from an ES module run by `node`, against the test identity
- * server; and its hand-written types, type-checked against src/lib.ts.
+ * server; and its types, generated from src/, type-checked against
+ * src/lib.ts and by TypeScript for a Node program.
  */
 
 import assert from "node:assert/strict";
@@ -32,12 +33,14 @@ function nodeProject(): Promise<string> {
  * login, which overrides the config dir through `options.env`.
  */
 const SCRIPT = `
-import {
+// Imported after the globals are listed: the package must add none.
+const globals = Object.getOwnPropertyNames(globalThis);
+const {
   getAccessToken,
   loginWithApiKey,
   PilotError,
   readSession,
-} from "${PACKAGE}";
+} = await import("${PACKAGE}");
 
 const failure = (error) => ({
   pilotError: error instanceof PilotError,
@@ -54,6 +57,10 @@ result.session = await readSession();
 result.badKey = await loginWithApiKey("pk-not-a-key-123456", {
   env: { PILOT_CONFIG_DIR: process.env.TEST_OTHER_CONFIG_DIR },
 }).then(() => "resolved", failure);
+result.addedGlobals = Object.getOwnPropertyNames(globalThis).filter((name) =>
+  !globals.includes(name)
+);
+result.deno = typeof Deno;
 console.log(JSON.stringify(result));
 `;
 
@@ -128,10 +135,50 @@ Deno.test("npm library on Node: log in with an API key, get the token, read the 
       failure("InvalidApiKeyError", API_KEY_INVALID),
     );
     assert.equal(await exists(`${otherConfigDir}/session.json`), false);
+    // Importing the package and calling each export defined nothing global.
+    assert.deepEqual(result.addedGlobals, []);
+    assert.equal(result.deno, "undefined");
   });
 });
 
-Deno.test("npm library on Deno: runs on Deno's own namespace, not the shim", async () => {
+Deno.test("npm library on Node: a host's own Deno global is never used", async () => {
+  const dir = await nodeProject();
+  const script = await Deno.makeTempFile({ dir, suffix: ".mjs" });
+  // A host's Deno (another library's shim, say) that notes every use.
+  await Deno.writeTextFile(
+    script,
+    `
+const used = [];
+globalThis.Deno = new Proxy({}, {
+  get: (_, key) => { used.push(String(key)); return undefined; },
+  has: (_, key) => { used.push(String(key)); return false; },
+});
+const { readSession } = await import("${PACKAGE}");
+const error = await readSession().catch((error) => error);
+console.log(JSON.stringify({ used, message: error.message }));
+`,
+  );
+  const { code, stdout, stderr } = await new Deno.Command("node", {
+    args: [script],
+    cwd: dir,
+    clearEnv: true,
+    env: {
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      // No session there: the library says so without asking the server.
+      PILOT_AUTH_URL: "http://127.0.0.1:9/realms/pilot",
+      PILOT_CONFIG_DIR: "/nonexistent/pilotcli",
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(stdout)), {
+    used: [],
+    message: SESSION_INVALID,
+  });
+});
+
+Deno.test("npm library on Deno: leaves Deno's namespace alone", async () => {
   const dir = await nodeProject();
   const script = await Deno.makeTempFile({ dir, suffix: ".mjs" });
   await Deno.writeTextFile(
@@ -214,8 +261,56 @@ export const pilotError: Equal<built.PilotError, source.PilotError> = true;
   assert.equal(
     code,
     0,
-    `lib/mod.d.ts (scripts/npm_lib.d.ts) and src/lib.ts differ:\n${
+    `lib/mod.d.ts (scripts/npm_types.ts) and src/lib.ts differ:\n${
       new TextDecoder().decode(stdout)
     }${new TextDecoder().decode(stderr)}`,
+  );
+});
+
+Deno.test("npm library: a Node program type-checks against the installed package", async () => {
+  const dir = await nodeProject();
+  // TypeScript as a Node project runs it: Node's module resolution through
+  // the package's "exports", no Deno types, strict.
+  const file = `${dir}/uses_library.mts`;
+  await Deno.writeTextFile(
+    file,
+    `
+import {
+  getAccessToken,
+  loginWithApiKey,
+  PilotError,
+  type PilotOptions,
+  readSession,
+  type SessionInfo,
+} from "${PACKAGE}";
+
+const options: PilotOptions = { env: { PILOT_CONFIG_DIR: "/tmp/x" } };
+const token: string = await getAccessToken(options);
+const info: SessionInfo = await loginWithApiKey(token, options);
+const method: "device-code" | "api-key" = (await readSession()).method;
+const error = new PilotError("what failed: why", { exitCode: 2 });
+const exitCode: number = error.exitCode;
+export { exitCode, info, method };
+`,
+  );
+  const { default: ts } = await import("typescript");
+  const program = ts.createProgram([file], {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    target: ts.ScriptTarget.ES2022,
+    lib: ["lib.es2022.d.ts", "lib.dom.d.ts"],
+    types: [],
+    strict: true,
+    noEmit: true,
+  });
+  const diagnostics = ts.getPreEmitDiagnostics(program);
+  assert.equal(
+    diagnostics.length,
+    0,
+    ts.formatDiagnostics(diagnostics, {
+      getCanonicalFileName: (name) => name,
+      getCurrentDirectory: () => dir,
+      getNewLine: () => "\n",
+    }),
   );
 });
