@@ -158,24 +158,7 @@ export function readHttpTimeoutMs(env: Env): number {
 }
 
 /**
- * The directory that holds the session: PILOT_CONFIG_DIR, else
- * %APPDATA%\pilotcli on Windows, else $XDG_CONFIG_HOME/pilotcli, else
- * $HOME/.config/pilotcli. Computed from the environment alone, so that no
- * --allow-sys is needed.
+ * The directory that holds the session (src/runtime/os.ts, where every
+ * decision by OS lives).
  */
-export function configDir(env: Env, os: string): string {
-  const explicit = env.get("PILOT_CONFIG_DIR");
-  if (explicit) return explicit;
-  if (os === "windows") {
-    const appData = env.get("APPDATA");
-    if (appData) return `${appData}\\pilotcli`;
-  }
-  const xdg = env.get("XDG_CONFIG_HOME");
-  // The XDG spec says a relative path is invalid and must be ignored.
-  if (xdg?.startsWith("/")) return `${xdg}/pilotcli`;
-  const home = env.get("HOME");
-  if (home) return `${home}/.config/pilotcli`;
-  throw new CliError(
-    "Cannot find where to keep the session: neither PILOT_CONFIG_DIR nor HOME is set. Set PILOT_CONFIG_DIR to a directory of yours.",
-  );
-}
+export { configDir } from "./runtime/os.ts";

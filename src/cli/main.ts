@@ -7,6 +7,7 @@
 
 import { isDebug } from "../config.ts";
 import { CliError, EXIT_FAILURE, EXIT_INTERRUPTED } from "../errors.ts";
+import { interruptSignals } from "../runtime/os.ts";
 import { COMMANDS, isRoute, type Route } from "./commands.ts";
 import type { Context } from "./context.ts";
 import { denoContext } from "./deno_context.ts";
@@ -29,14 +30,15 @@ export async function main(
   const controller = new AbortController();
   const interrupt = () =>
     controller.abort(new CliError("", { exitCode: EXIT_INTERRUPTED }));
-  Deno.addSignalListener("SIGINT", interrupt);
+  const signals = interruptSignals(Deno.build.os);
+  for (const signal of signals) Deno.addSignalListener(signal, interrupt);
   const context = makeContext(controller.signal);
   try {
     return route === undefined
       ? await parseAndRun(args, context)
       : await runCommand(route, context);
   } finally {
-    Deno.removeSignalListener("SIGINT", interrupt);
+    for (const signal of signals) Deno.removeSignalListener(signal, interrupt);
     context.stdin.release();
   }
 }

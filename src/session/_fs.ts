@@ -1,7 +1,7 @@
 /**
  * Small file system helpers shared by the session modules. They work on Deno
- * and on Node through `@deno/shim-deno`, whose errors are sometimes plain
- * Node errors with a `code` instead of `Deno.errors.*` instances.
+ * and on Node, where the npm build's Deno namespace (scripts/node_deno.ts)
+ * throws the same `Deno.errors.*` classes, each with a `code`.
  *
  * They are synchronous, as are all the session modules' file operations: the
  * files are tiny and local, nothing else runs meanwhile, and in a cold Deno
@@ -11,6 +11,8 @@
  *
  * @module
  */
+
+import { pathSeparator } from "../runtime/os.ts";
 
 /**
  * Whether an error means "no such file or directory".
@@ -194,7 +196,7 @@ export function writeAll(file: Deno.FsFile, data: Uint8Array): void {
 
 /** `dir` joined with a file `name`, with the platform's separator. */
 export function joinPath(dir: string, name: string): string {
-  const separator = Deno.build.os === "windows" ? "\\" : "/";
+  const separator = pathSeparator(Deno.build.os);
   return /[\\/]$/.test(dir) ? dir + name : dir + separator + name;
 }
 

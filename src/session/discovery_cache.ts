@@ -11,6 +11,7 @@
  */
 
 import type { DiscoveryCache } from "../auth/discovery.ts";
+import { checksModes, checksOwner } from "../runtime/os.ts";
 import {
   joinPath,
   lstatIfPresent,
@@ -119,9 +120,11 @@ function openedInfo(file: Deno.FsFile, path: string): Deno.FileInfo {
  */
 function usable(dir: string, info: Deno.FileInfo): boolean {
   if (!info.isFile || info.size > MAX_CACHE_BYTES) return false;
-  if (Deno.build.os === "windows") return true;
-  if (info.mode !== null && (info.mode & 0o077) !== 0) return false;
-  if (info.uid === null) return true;
+  if (
+    checksModes(Deno.build.os) && info.mode !== null &&
+    (info.mode & 0o077) !== 0
+  ) return false;
+  if (!checksOwner(Deno.build.os) || info.uid === null) return true;
   const uid = ownUid() ?? statIfPresent(dir)?.uid ?? null;
   return uid === null || info.uid === uid;
 }

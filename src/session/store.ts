@@ -21,6 +21,7 @@
  */
 
 import { CliError } from "../errors.ts";
+import { checksModes, checksOwner } from "../runtime/os.ts";
 import {
   errorDetail,
   joinPath,
@@ -139,6 +140,8 @@ export class FileSessionStore implements SessionStore {
   readonly #warn: (line: string) => void;
   readonly #lockOptions: LockOptions | undefined;
   readonly #windows: boolean;
+  readonly #checksModes: boolean;
+  readonly #checksOwner: boolean;
 
   /**
    * Make a store for the session in `dir`; nothing is touched on disk yet.
@@ -152,8 +155,15 @@ export class FileSessionStore implements SessionStore {
     this.#lockPath = joinPath(dir, LOCK_FILE);
     this.#warn = options.warn ?? ((line) => console.error(line));
     this.#lockOptions = options.lock;
-    this.#windows = (options.platform ??
-      (Deno.build.os === "windows" ? "windows" : "other")) === "windows";
+    // Which checks apply is decided by OS in src/runtime/os.ts.
+    const os = options.platform === undefined
+      ? Deno.build.os
+      : options.platform === "windows"
+      ? "windows"
+      : "linux";
+    this.#windows = os === "windows";
+    this.#checksModes = checksModes(os);
+    this.#checksOwner = checksOwner(os);
   }
 
   /**
@@ -247,7 +257,7 @@ export class FileSessionStore implements SessionStore {
     fn: UpdateFn,
   ): Promise<Session | undefined> {
     // The mode is checked before the lock file is made in the directory.
-    if (!this.#windows) this.#checkMode("dir", dirInfo);
+    if (this.#checksModes) this.#checkMode("dir", dirInfo);
     let locked = false;
     try {
       return await this.#transactLocked(dirInfo, fn, () => locked = true);
@@ -269,8 +279,8 @@ export class FileSessionStore implements SessionStore {
     fn: UpdateFn,
     lockError: LockUnavailableError,
   ): Promise<Session | undefined> {
-    const uid = this.#windows ? null : ownUid();
-    if (!this.#windows) this.#checkOwner("dir", dirInfo, uid);
+    const uid = this.#checksOwner ? ownUid() : null;
+    if (this.#checksOwner) this.#checkOwner("dir", dirInfo, uid);
     const current = this.#read(uid);
     const next = await fn(current, { keepAlive() {} });
     if (next === undefined) return current;
@@ -285,7 +295,7 @@ export class FileSessionStore implements SessionStore {
   ): Promise<Session | undefined> {
     return withLock(this.#lockPath, async ({ ownerUid, keepAlive }) => {
       onLocked();
-      if (!this.#windows) this.#checkOwner("dir", dirInfo, ownerUid);
+      if (this.#checksOwner) this.#checkOwner("dir", dirInfo, ownerUid);
       // A writer killed before its rename leaves a whole session, tokens and
       // all, in a temporary file: gone on the next run, whatever it does.
       // Under the lock nobody else is writing one, so each is garbage.
@@ -353,10 +363,8 @@ export class FileSessionStore implements SessionStore {
           `Session file ${this.path} is not a regular file: move it away and log in again.`,
         );
       }
-      if (!this.#windows) {
-        this.#checkOwner("file", info, ownerUid);
-        this.#checkMode("file", info);
-      }
+      if (this.#checksOwner) this.#checkOwner("file", info, ownerUid);
+      if (this.#checksModes) this.#checkMode("file", info);
       text = Deno.readTextFileSync(this.path);
     } catch (err) {
       if (err instanceof CliError) throw err;
