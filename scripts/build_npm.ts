@@ -35,8 +35,10 @@
  * libraries would install megabytes of type declarations and other builds
  * nobody runs and need the registry at install time; bundled, the tarball
  * installs offline, starts without resolving a node_modules tree, and runs
- * exactly the versions pinned in deno.lock. Not minified: stack traces under
- * PILOT_DEBUG=1 stay readable.
+ * exactly the versions pinned in deno.lock. Only those libraries are
+ * minified (a third of the tarball, and less for Node to parse when a
+ * command loads one); pilotcli's own code is not, so that stack traces
+ * under PILOT_DEBUG=1 stay readable.
  *
  * @module
  */
@@ -228,6 +230,11 @@ export async function nodeBundle(
       ? {}
       : { js: "const require = (id) => process.getBuiltinModule(id);" },
     plugins: [separatePlugin(of)],
+    // Other people's libraries, loaded only when needed, are minified (names
+    // kept: errors stay recognisable); pilotcli's own code is not, so that
+    // stack traces under PILOT_DEBUG=1 stay readable.
+    minify: of !== undefined,
+    keepNames: of !== undefined,
     metafile: true,
     logLevel: "silent",
     legalComments: "inline",

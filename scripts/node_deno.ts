@@ -398,7 +398,7 @@ const OS_OF_PLATFORM: Partial<Record<string, typeof Deno.build.os>> = {
 };
 
 /** The Deno namespace on Node. */
-const nodeDeno = {
+const nodeDeno: NodeDeno = {
   errors,
   env,
   pid: process.pid,
@@ -460,7 +460,7 @@ const nodeDeno = {
   removeSignalListener: (signal, handler) => void process.off(signal, handler),
   unrefTimer: (id) => void (id as unknown as { unref?(): void }).unref?.(),
   Command,
-} satisfies NodeDeno;
+};
 
 // Exported under the name esbuild binds (`inject`): every free `Deno` of
 // the bundled source is this object.
