@@ -1,6 +1,7 @@
 /**
- * A cross-process lock on a lock file, for Deno and for Node through
- * `@deno/shim-deno` (so without `Deno.FsFile.lock()`).
+ * A cross-process lock on a lock file, for Deno and for Node through the npm
+ * build's narrow runtime, scripts/node_deno.ts (so without
+ * `Deno.FsFile.lock()`).
  *
  * The lock is held by whoever created the lock file (`createNew`, which is
  * atomic). While it is held, a heartbeat keeps moving the file's mtime
@@ -341,8 +342,8 @@ function lockMessage(err: unknown): string {
 }
 
 function unrefTimer(timer: unknown): void {
-  // Deno has numeric timer ids and Deno.unrefTimer; Node (through
-  // @deno/shim-deno) returns a Timeout object with unref() instead.
+  // Deno has numeric timer ids and Deno.unrefTimer; Node returns a Timeout
+  // object with unref() instead.
   if (typeof timer === "number") {
     if (typeof Deno.unrefTimer === "function") Deno.unrefTimer(timer);
   } else if (typeof timer === "object" && timer !== null) {

@@ -8,7 +8,11 @@
 
 import assert from "node:assert/strict";
 import { API_KEY_INVALID, SESSION_INVALID } from "../../src/ui/messages.ts";
-import { installNodePackageInto, processTempDir } from "./cli.ts";
+import {
+  installNodePackage,
+  installNodePackageInto,
+  processTempDir,
+} from "./cli.ts";
 import { API_KEY, exists, modeOf, USER, withWorld } from "./harness.ts";
 import { startProxy } from "./proxy.ts";
 
@@ -176,6 +180,49 @@ console.log(JSON.stringify({ used, message: error.message }));
     used: [],
     message: SESSION_INVALID,
   });
+});
+
+Deno.test("the CLI on Node neither reads nor defines a global Deno", async () => {
+  const { bin } = await installNodePackage();
+  const dir = await processTempDir("pilotcli-node-trap-");
+  // Loaded by Node before the program: a global Deno that reports every
+  // use, and a list of the globals there were, compared at exit.
+  const trap = `${dir}/trap.mjs`;
+  await Deno.writeTextFile(
+    trap,
+    `
+const report = (what) => process.getBuiltinModule("node:fs").writeSync(2, what + "\\n");
+const globals = Object.getOwnPropertyNames(globalThis);
+Object.defineProperty(globalThis, "Deno", {
+  get() { report("read globalThis.Deno"); return undefined; },
+  set() { report("set globalThis.Deno"); },
+  configurable: false,
+});
+process.on("exit", () => {
+  const added = Object.getOwnPropertyNames(globalThis).filter((name) =>
+    !globals.includes(name) && name !== "Deno"
+  );
+  if (added.length > 0) report("added globals: " + added.join(", "));
+});
+`,
+  );
+  for (const args of [["--help"], ["user", "status"], ["user", "token"]]) {
+    const { code, stderr } = await new Deno.Command("node", {
+      args: ["--import", new URL(`file://${trap}`).href, bin, ...args],
+      clearEnv: true,
+      env: {
+        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+        PILOT_AUTH_URL: "http://127.0.0.1:9/realms/pilot",
+        PILOT_CONFIG_DIR: `${dir}/config`,
+      },
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    // Only pilotcli's own line: no report of the trap's.
+    const err = new TextDecoder().decode(stderr);
+    assert.equal(err, args[0] === "--help" ? "" : `${SESSION_INVALID}\n`);
+    assert.equal(code, args[0] === "--help" ? 0 : 1);
+  }
 });
 
 Deno.test("npm library on Deno: leaves Deno's namespace alone", async () => {
