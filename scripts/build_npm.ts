@@ -46,7 +46,12 @@
 import { isBuiltin } from "node:module";
 import * as esbuild from "esbuild";
 import { rootPath } from "./bundle.ts";
-import { NODE_FLOOR } from "./node_deno.ts";
+import ts from "typescript";
+import {
+  ABSENT_ON_PURPOSE,
+  Deno as nodeDeno,
+  NODE_FLOOR,
+} from "./node_deno.ts";
 import { libraryTypes } from "./npm_types.ts";
 
 /** What {@linkcode buildNpm} made. */
@@ -240,6 +245,11 @@ export async function nodeBundle(
     legalComments: "inline",
   });
   const bundled = Object.values(result.metafile!.outputs)[0];
+  if (of === undefined) {
+    await checkDenoCalls(
+      Object.keys(bundled.inputs).filter((path) => path.startsWith("src/")),
+    );
+  }
   const code = await Deno.readTextFile(output);
   if (loads.length > 0 && !code.startsWith(`${SHEBANG}\n`)) {
     throw new Error(`${entry}: the bundle does not start with "${SHEBANG}"`);
@@ -265,6 +275,56 @@ export async function nodeBundle(
     }
   }
   return bundled.bytes;
+}
+
+/**
+ * Every `Deno.x` (and `Deno.x.y` of an object x) that the bundled source
+ * files use must exist in scripts/node_deno.ts, or be left out on purpose:
+ * a call src/ starts to make fails the build, not a run on Node. Read from
+ * the TypeScript syntax tree; type positions (`Deno.FileInfo`) are not
+ * property accesses, so they are not counted.
+ *
+ * @param files paths relative to the repository (or absolute)
+ * @throws naming each use the runtime lacks
+ */
+export async function checkDenoCalls(files: readonly string[]): Promise<void> {
+  const runtime = nodeDeno as unknown as Record<string, unknown>;
+  const missing = new Set<string>();
+  for (const file of files) {
+    const source = ts.createSourceFile(
+      file,
+      await Deno.readTextFile(rootPath(file)),
+      ts.ScriptTarget.Latest,
+      true,
+    );
+    const visit = (node: ts.Node): void => {
+      if (
+        ts.isPropertyAccessExpression(node) &&
+        ts.isIdentifier(node.expression) && node.expression.text === "Deno"
+      ) {
+        const name = node.name.text;
+        const parent = node.parent;
+        if (!(name in runtime)) {
+          if (!ABSENT_ON_PURPOSE.includes(name)) {
+            missing.add(`${file}: Deno.${name}`);
+          }
+        } else if (
+          ts.isPropertyAccessExpression(parent) && parent.expression === node &&
+          typeof runtime[name] === "object" &&
+          !(parent.name.text in (runtime[name] as object))
+        ) {
+          missing.add(`${file}: Deno.${name}.${parent.name.text}`);
+        }
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+  }
+  if (missing.size > 0) {
+    throw new Error(
+      `scripts/node_deno.ts lacks what src/ uses: ${[...missing].join(", ")}`,
+    );
+  }
 }
 
 if (import.meta.main) {

@@ -462,6 +462,15 @@ const nodeDeno: NodeDeno = {
   Command,
 };
 
+/**
+ * Members of Deno's namespace that src/ uses and this runtime leaves out on
+ * purpose (see the module doc): src/ checks for them before each use.
+ */
+export const ABSENT_ON_PURPOSE: readonly string[] = [
+  "permissions",
+  "createHttpClient",
+];
+
 // Exported under the name esbuild binds (`inject`): every free `Deno` of
 // the bundled source is this object.
 export { nodeDeno as Deno };
