@@ -47,11 +47,8 @@ import { isBuiltin } from "node:module";
 import * as esbuild from "esbuild";
 import { rootPath } from "./bundle.ts";
 import ts from "typescript";
-import {
-  ABSENT_ON_PURPOSE,
-  Deno as nodeDeno,
-  NODE_FLOOR,
-} from "./node_deno.ts";
+import { NODE_FLOOR } from "./node_base.ts";
+import { ABSENT_ON_PURPOSE, Deno as nodeDeno } from "./node_deno.ts";
 import { libraryTypes } from "./npm_types.ts";
 
 /** What {@linkcode buildNpm} made. */
@@ -157,7 +154,8 @@ export async function buildNpm(outDir = rootPath("npm")): Promise<NpmBuild> {
       await nodeBundle(entry, `${outDir}/lib/${file}`, { of: name });
     }
     const bin = `${outDir}/${BIN}`;
-    await nodeBundle(BIN_ENTRY, bin, { loads: [`../${CLI}`] });
+    // The program uses no Deno: help loads no runtime.
+    await nodeBundle(BIN_ENTRY, bin, { loads: [`../${CLI}`], runtime: false });
     await Deno.chmod(bin, 0o755);
     const cli = `${outDir}/${CLI}`;
     const cliBytes = await nodeBundle(CLI_ENTRY, cli);
@@ -218,7 +216,11 @@ function separatePlugin(of: string | undefined): esbuild.Plugin {
 export async function nodeBundle(
   entry: string,
   output: string,
-  { of, loads = [] }: { of?: string; loads?: readonly string[] } = {},
+  { of, loads = [], runtime = of === undefined }: {
+    of?: string;
+    loads?: readonly string[];
+    runtime?: boolean;
+  } = {},
 ): Promise<number> {
   const result = await esbuild.build({
     absWorkingDir: rootPath("."),
@@ -229,7 +231,7 @@ export async function nodeBundle(
     platform: "node",
     target: `node${NODE_FLOOR}`,
     // Every free `Deno` is scripts/node_deno.ts's: nothing global.
-    inject: of === undefined ? [RUNTIME] : [],
+    inject: runtime ? [RUNTIME] : [],
     // Bundled CommonJS (undici) requires built-ins only: look them up.
     banner: of === undefined
       ? {}
@@ -245,7 +247,7 @@ export async function nodeBundle(
     legalComments: "inline",
   });
   const bundled = Object.values(result.metafile!.outputs)[0];
-  if (of === undefined) {
+  if (runtime) {
     await checkDenoCalls(
       Object.keys(bundled.inputs).filter((path) => path.startsWith("src/")),
     );

@@ -39,6 +39,7 @@ import type * as NodeOs from "node:os";
 import type * as NodeTty from "node:tty";
 import type * as NodeUtil from "node:util";
 import type * as NodeChildProcess from "node:child_process";
+import { writeSyncRetrying } from "./node_base.ts";
 
 /** An open file: the members of Deno.FsFile that src/ calls. */
 export type NodeFsFile = Pick<
@@ -228,9 +229,6 @@ function denoCall<T>(op: string | undefined, fn: () => T): T {
   }
 }
 
-/** The Node.js floor: `process.getBuiltinModule` came with 20.16. */
-export const NODE_FLOOR = "20.16";
-
 const WINDOWS = process.platform === "win32";
 
 /** Deno's FileInfo of Node's Stats (Deno has no mode, uid, ino on Windows). */
@@ -287,27 +285,9 @@ function openFile(fd: number): NodeFsFile {
   };
 }
 
-const pause = new Int32Array(new SharedArrayBuffer(4));
-
-/**
- * `fs.writeSync` to a standard stream, waiting out EAGAIN: Node makes a pipe
- * non-blocking when it opens `process.stdin` on it, also for whoever shares
- * that pipe, where Deno never changes the mode. Returns the bytes written.
- */
-export function writeSyncRetrying(fd: number, data: Uint8Array): number {
-  for (let waitMs = 1;; waitMs = Math.min(waitMs * 2, 50)) {
-    try {
-      return fs().writeSync(fd, data);
-    } catch (err) {
-      if ((err as NodeError).code !== "EAGAIN") throw denoError(err);
-      Atomics.wait(pause, 0, 0, waitMs);
-    }
-  }
-}
-
 function output(fd: number): NodeDeno["stdout"] {
   return {
-    writeSync: (p) => writeSyncRetrying(fd, p),
+    writeSync: (p) => denoCall(undefined, () => writeSyncRetrying(fd, p)),
     isTerminal: () => tty().isatty(fd),
   };
 }

@@ -13,7 +13,7 @@
 
 import { quickAnswer } from "../src/cli/help.ts";
 import { nodeTooOld } from "../src/ui/messages.ts";
-import { NODE_FLOOR, writeSyncRetrying } from "./node_deno.ts";
+import { NODE_FLOOR, writeSyncRetrying } from "./node_base.ts";
 
 function write(fd: number, text: string): void {
   const data = new TextEncoder().encode(text);
