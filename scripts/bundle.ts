@@ -1,5 +1,5 @@
 /**
- * `deno bundle` for the builds: one ES module per entry, every npm package
+ * `deno bundle` for the Deno program (scripts/build_deno.ts): one ES module,
  * inlined, and what the result still imports.
  *
  * @module
@@ -13,22 +13,17 @@ export function rootPath(relative: string): string {
 }
 
 /**
- * Bundles `entry` (relative to the repository, or an `npm:` specifier) into
- * the file `output`, for `deno run` or, with the Deno shim, Node; returns its
- * code. Imports of the `external` packages are left as they are.
+ * Bundles `entry` (relative to the repository) into the file `output`, for
+ * `deno run`; returns its code. (The npm package is bundled with esbuild:
+ * scripts/build_npm.ts.)
  */
-export async function bundle(
-  entry: string,
-  output: string,
-  { external = [] }: { external?: readonly string[] } = {},
-): Promise<string> {
+export async function bundle(entry: string, output: string): Promise<string> {
   const { success, stderr } = await new Deno.Command(Deno.execPath(), {
     args: [
       "bundle",
       "--quiet",
       "--platform=deno",
       "--format=esm",
-      ...external.map((name) => `--external=${name}`),
       `--output=${output}`,
       entry,
     ],
@@ -54,7 +49,7 @@ export interface BundleImports {
 
 /**
  * Lists what the bundled `code` still imports. Lines of comments are left
- * out: undici's JSDoc names types as `import('node:stream').Duplex`.
+ * out: a JSDoc may name types as `import('node:stream').Duplex`.
  */
 export function importsOf(code: string): BundleImports {
   code = code.replace(/^\s*(\/\*\*?|\*|\/\/).*$/gm, "");
