@@ -1,6 +1,6 @@
 /**
- * `deno bundle` for the Deno program (scripts/build_deno.ts): one ES module,
- * inlined, and what the result still imports.
+ * `deno bundle` for the Deno program (scripts/build_deno.ts): one ES module
+ * with every npm package inlined, and what the result still imports.
  *
  * @module
  */
