@@ -16,6 +16,10 @@
  *     npm/lib/types/          with the declarations they import
  *     npm/README.md, LICENSE  copied
  *
+ * `deno task build:npm` grants all environment reads: esbuild and the
+ * TypeScript compiler each read variables of their own (ESBUILD_BINARY_PATH,
+ * TSC_WATCHFILE, ...), besides PILOTCLI_REPOSITORY_URL.
+ *
  * How: esbuild, through its API. The source stays idiomatic Deno; esbuild
  * `inject`s scripts/node_deno.ts, whose export `Deno` every free `Deno` of
  * the bundled code then refers to: a module-scoped object, as dnt scopes its
