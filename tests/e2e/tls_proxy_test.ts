@@ -154,10 +154,14 @@ for (const runtime of RUNTIMES) {
           world.cli(apiKeyArgs(), {
             env: { https_proxy: open.url, no_proxy: "127.0.0.1:1" },
           }),
-          world.cli(apiKeyArgs(), {
+        ]);
+        // Alone: it shares the session lock, and a debug run that waits for
+        // it says so.
+        runs.push(
+          await world.cli(apiKeyArgs(), {
             env: { HTTPS_PROXY: withCredentials, PILOT_DEBUG: "1" },
           }),
-        ]);
+        );
         for (const result of runs) {
           assert.deepEqual(outcome(result), {
             code: 0,
