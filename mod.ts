@@ -23,12 +23,25 @@
 import { main } from "./src/cli/main.ts";
 
 export {
+  ConnectionFailure,
+  DeviceCodeDenied,
+  DeviceCodeExpired,
+  DeviceLoginUnsupported,
   getAccessToken,
+  InvalidApiKey,
   loginWithApiKey,
   PilotError,
   type PilotOptions,
   readSession,
+  ServerAnswerUnusable,
+  ServerRefused,
+  ServerUnreachable,
+  SessionIdle,
   type SessionInfo,
+  SessionMissing,
+  SessionOfAnotherServer,
+  SessionRevoked,
+  useSession,
 } from "./src/lib.ts";
 
 if (import.meta.main) {

@@ -6,7 +6,7 @@
  * type-checks them against those files, so a change there that is not made
  * here fails the tests.
  *
- * pilotcli as a library, for Node code that needs Pilot's login: read the
+ * pilotcli as a library, for Node code that needs Pilot's login: use the
  * session, get a fresh access token, log in with an API key. It shares the
  * `pilotcli` program's session file, lock, idle rule and refresh.
  *
@@ -19,20 +19,118 @@
  * @module
  */
 
-/** A failure, with the one line the `pilotcli` program would print for it. */
+/** Anything the library throws on purpose; the typed errors below are PilotErrors. */
 export declare class PilotError extends Error {
-  /** The exit code the `pilotcli` program would leave with. */
-  readonly exitCode: number;
   /**
-   * Makes the error.
-   *
-   * @param message the whole line: what failed, why, what to do next
-   * @param options exit code (default 1) and the underlying cause, if any
+   * @param message what failed, as a plain sentence
+   * @param options the underlying cause, if any
+   */
+  constructor(message: string, options?: { cause?: unknown });
+}
+
+/** The person at the browser denied the device login (RFC 8628 access_denied). */
+export declare class DeviceCodeDenied extends PilotError {
+  constructor();
+}
+
+/** The device code ran out before the person approved the login. */
+export declare class DeviceCodeExpired extends PilotError {
+  constructor();
+}
+
+/** The server offers no device login (no device_authorization_endpoint). */
+export declare class DeviceLoginUnsupported extends PilotError {
+  constructor();
+}
+
+/** The server does not know the API key (it answered 401 or 404). */
+export declare class InvalidApiKey extends PilotError {
+  constructor();
+}
+
+/** A request got no usable HTTP answer: refused, reset, timed out. */
+export declare class ServerUnreachable extends PilotError {
+  /** The origin of the endpoint, e.g. `https://iam.example.org`. */
+  readonly url: string;
+  /** Whether the request's time limit ended it. */
+  readonly timedOut: boolean;
+  /**
+   * @param url the endpoint's origin
+   * @param message e.g. "the token endpoint could not be reached"
+   * @param timedOut whether the time limit ended the request
+   * @param cause the underlying error
    */
   constructor(
+    url: string,
     message: string,
-    options?: { exitCode?: number; cause?: unknown },
+    timedOut: boolean,
+    cause?: unknown,
   );
+}
+
+/** A connection failed for a known reason (a certificate, a proxy); the cause of a ServerUnreachable. */
+export declare class ConnectionFailure extends PilotError {
+  /**
+   * @param message why it failed, without a trailing period
+   * @param cause what the runtime threw
+   */
+  constructor(message: string, cause?: unknown);
+}
+
+/** The server answered, but not with what the protocol requires. */
+export declare class ServerAnswerUnusable extends PilotError {
+  /**
+   * @param message what was wrong with the answer
+   * @param options the underlying cause, if any
+   */
+  constructor(message: string, options?: { cause?: unknown });
+}
+
+/** The server refused a request with an error answer. */
+export declare class ServerRefused extends PilotError {
+  /** Which endpoint refused, e.g. "the token endpoint". */
+  readonly endpoint: string;
+  /** The HTTP status. */
+  readonly status: number;
+  /** The OAuth error code of the answer, if it had one. */
+  readonly error: string | undefined;
+  /**
+   * @param endpoint which endpoint refused
+   * @param status the HTTP status
+   * @param error the OAuth error code, if any
+   */
+  constructor(endpoint: string, status: number, error: string | undefined);
+}
+
+/** There is no session (nobody logged in here). */
+export declare class SessionMissing extends PilotError {
+  constructor();
+}
+
+/** The session was idle too long; it has been ended. */
+export declare class SessionIdle extends PilotError {
+  /** The idle limit, seconds. */
+  readonly idleTimeout: number;
+  /** @param idleTimeout the idle limit, seconds */
+  constructor(idleTimeout: number);
+}
+
+/** The server no longer accepts the session; it has been ended. */
+export declare class SessionRevoked extends PilotError {
+  constructor();
+}
+
+/** The stored session belongs to another server or client; it counts as absent and is left as it is. */
+export declare class SessionOfAnotherServer extends PilotError {
+  /** The realm URL the stored session belongs to. */
+  readonly authUrl: string;
+  /** The client it was made for. */
+  readonly clientId: string;
+  /**
+   * @param authUrl the stored session's realm URL
+   * @param clientId the stored session's client
+   */
+  constructor(authUrl: string, clientId: string);
 }
 
 /** How to reach the server and the session; the process environment by default. */
@@ -58,17 +156,34 @@ export interface SessionInfo {
 }
 
 /**
- * The current session, its use recorded (which restarts its idle time).
- * Rejects with a PilotError when there is none, or it has ended.
+ * Uses the current session: records its use (which restarts its idle
+ * time), and ends it, at the server and here, when it has been idle too
+ * long or the server no longer accepts it. Rejects with SessionMissing,
+ * SessionIdle, SessionRevoked or SessionOfAnotherServer when it cannot be used.
+ */
+export declare function useSession(
+  options?: PilotOptions,
+): Promise<SessionInfo>;
+
+/**
+ * The same as useSession, under its old name.
+ *
+ * @deprecated It records the session's use and may end it, which its name
+ * does not say: call useSession.
  */
 export declare function readSession(
   options?: PilotOptions,
 ): Promise<SessionInfo>;
 
-/** A valid access token, refreshed first when it is about to expire. */
+/** A valid access token, refreshed first when it is about to expire; the session's use recorded. */
 export declare function getAccessToken(options?: PilotOptions): Promise<string>;
 
-/** Logs in with an API key and stores the session, as `pilotcli user login --api-key` does. */
+/**
+ * Logs in with an API key and stores the session, replacing any other (as
+ * `pilotcli user login --api-key` does). The key is taken as it is: nothing
+ * is read from standard input. Rejects with InvalidApiKey when the server
+ * does not accept the key.
+ */
 export declare function loginWithApiKey(
   apiKey: string,
   options?: PilotOptions,

@@ -15,7 +15,7 @@
  */
 
 import type { Env } from "../config.ts";
-import { CliError } from "../errors.ts";
+import { CliError, ConnectionFailure } from "../errors.ts";
 import {
   caFileUnusable,
   certificateExpired,
@@ -221,18 +221,6 @@ function denoClient({ caCerts, proxy }: ClientOptions): Fetch {
   return (input, init) => fetch(input, { ...init, client });
 }
 
-/** A connection failure told in words, the cause of a NetworkError. */
-export class TransportError extends Error {
-  /**
-   * @param message why it failed and what to do, without a trailing period
-   * @param cause what the runtime threw
-   */
-  constructor(message: string, cause?: unknown) {
-    super(message, { cause });
-    this.name = "TransportError";
-  }
-}
-
 function describeChain(error: unknown): string {
   const parts: string[] = [];
   for (
@@ -288,7 +276,7 @@ export function classifyFailure(
   error: unknown,
   url: URL,
   proxy: ProxySetting | undefined,
-): TransportError | undefined {
+): ConnectionFailure | undefined {
   const text = describeChain(error);
   const host = url.host;
   const cause = withoutCredentials(error, proxy);
@@ -296,31 +284,31 @@ export function classifyFailure(
     /UnknownIssuer|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT/
       .test(text)
   ) {
-    return new TransportError(certificateUnknownCa(host), cause);
+    return new ConnectionFailure(certificateUnknownCa(host), cause);
   }
   if (
     /not valid for name|NotValidForName|ERR_TLS_CERT_ALTNAME_INVALID/.test(
       text,
     )
   ) {
-    return new TransportError(certificateWrongHost(host), cause);
+    return new ConnectionFailure(certificateWrongHost(host), cause);
   }
   if (
     /certificate expired|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|NotValidYet|certificate not valid yet/i
       .test(text)
   ) {
-    return new TransportError(certificateExpired(host), cause);
+    return new ConnectionFailure(certificateExpired(host), cause);
   }
   if (!proxy) return undefined;
   if (/proxy authentication required|\(407\)/i.test(text)) {
-    return new TransportError(
+    return new ConnectionFailure(
       proxyNeedsCredentials(proxyHost(proxy), proxy.variable),
       cause,
     );
   }
   // Deno's words, then undici's ("Proxy response (502) !== 200 ...").
   if (/unsuccessful tunnel|Proxy response \(\d+\)/i.test(text)) {
-    return new TransportError(
+    return new ConnectionFailure(
       proxyTunnelRefused(proxyHost(proxy), proxy.variable, host),
       cause,
     );
@@ -329,7 +317,7 @@ export function classifyFailure(
     /connection refused|ECONNREFUSED|dns error|ENOTFOUND|EAI_AGAIN|tcp connect error|EHOSTUNREACH|ENETUNREACH/i
       .test(text)
   ) {
-    return new TransportError(
+    return new ConnectionFailure(
       proxyUnreachable(proxyHost(proxy), proxy.variable),
       cause,
     );
@@ -341,7 +329,7 @@ export function classifyFailure(
  * The fetch pilotcli uses: the runtime's own when no transport variable is
  * set, else one that trusts PILOT_CA_FILE and goes through the proxy
  * NO_PROXY leaves (a client per choice, made on first use), and whose
- * connection failures are TransportErrors.
+ * connection failures are ConnectionFailures.
  */
 export function transportFetch(env: Env, base: Fetch = fetch): Fetch {
   let settings: TransportSettings | undefined;

@@ -5,7 +5,8 @@ import {
   proxyNeedsCredentials,
   proxyUnreachable,
 } from "../ui/messages.ts";
-import { NetworkError, requestJson } from "./http.ts";
+import { ServerUnreachable } from "../errors.ts";
+import { requestJson } from "./http.ts";
 import { asCliError } from "../cli/failure.ts";
 import {
   bypassesProxy,
@@ -264,7 +265,7 @@ Deno.test("a known connection failure is the line of the action that met it", as
       fetch,
       what: "the token endpoint",
     }).catch((e) => e);
-    assert.ok(error instanceof NetworkError);
+    assert.ok(error instanceof ServerUnreachable);
     const line = asCliError(error, "Login failed");
     assert.ok(line instanceof CliError);
     assert.equal(

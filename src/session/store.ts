@@ -51,8 +51,11 @@ export type UpdateFn = (
 
 /** Reads and writes the one session of a pilotcli installation. */
 export interface SessionStore {
-  /** Read the session; undefined when there is none. */
-  find(): Promise<Session | undefined>;
+  /**
+   * Read the session under the lock (so it checks the files and may move a
+   * corrupt one aside); undefined when there is none.
+   */
+  readLocked(): Promise<Session | undefined>;
   /**
    * Under the lock: read the current session again, pass it to fn, then
    * write what fn returns (a Session: save atomically; null: delete the
@@ -161,7 +164,7 @@ export class FileSessionStore implements SessionStore {
    * directory exists) so that the uid of this process is known for the owner
    * check, and a corrupt file can be moved aside safely.
    */
-  async find(): Promise<Session | undefined> {
+  async readLocked(): Promise<Session | undefined> {
     return await this.update(() => Promise.resolve(undefined));
   }
 

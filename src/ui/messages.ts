@@ -59,6 +59,44 @@ export const DEVICE_DENIED =
 export const DEVICE_EXPIRED =
   'Failed to log in using "device-code" method: the validation link expired before it was approved. Run `pilotcli user login` again.';
 
+/** The device authorization endpoint refused to start a login; `error` is its OAuth error code. */
+export function deviceLoginRefused(
+  status: number,
+  error: string | undefined,
+): string {
+  return `Failed to log in using "device-code" method: the server refused to start a device login (${
+    error ?? `HTTP ${status}`
+  }). Check PILOT_AUTH_URL and PILOT_CLIENT_ID.`;
+}
+
+/** The token endpoint answered the device login's polls with an unexpected error. */
+export function deviceTokenRefused(
+  status: number,
+  error: string | undefined,
+): string {
+  return `Failed to log in using "device-code" method: the token endpoint answered HTTP ${status} (${
+    error ?? "no error code"
+  }). Run \`pilotcli user login\` again; if it keeps failing, check PILOT_AUTH_URL and PILOT_CLIENT_ID.`;
+}
+
+/** A request got no usable answer; `detail` says which endpoint and how. */
+export function serverUnreachable(action: string, detail: string): string {
+  return `${action}: ${detail}. Check your network connection and PILOT_AUTH_URL, then try again.`;
+}
+
+/** The server's answer was not what the protocol requires. */
+export function serverTrouble(action: string, detail: string): string {
+  return `${action}: ${detail}. Check PILOT_AUTH_URL; if it is right, the server is having trouble: try again later.`;
+}
+
+/** The stored session is another server's (or client's); it counts as absent. */
+export function sessionOfAnotherServer(
+  authUrl: string,
+  clientId: string,
+): string {
+  return `The stored session belongs to ${authUrl} (client ${clientId}), not to PILOT_AUTH_URL's server.`;
+}
+
 /** PILOT_AUTH_URL is not set. */
 export const AUTH_URL_MISSING =
   "PILOT_AUTH_URL is not set: set it to your Keycloak realm URL, e.g. `export PILOT_AUTH_URL=https://iam.example.org/realms/pilot`.";

@@ -42,7 +42,7 @@ if (import.meta.main) {
   } else if (command === "save") {
     await store.save(WORKER_SESSION);
   } else if (command === "touch") {
-    const found = await store.find();
+    const found = await store.readLocked();
     let outcome: unknown;
     try {
       await store.update((current) =>
