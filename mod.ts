@@ -23,6 +23,7 @@
 import { main } from "./src/cli/main.ts";
 
 export {
+  CaFileUnusable,
   ConnectionFailure,
   DeviceCodeDenied,
   DeviceCodeExpired,
@@ -38,9 +39,13 @@ export {
   ServerUnreachable,
   SessionIdle,
   type SessionInfo,
+  SessionLockFailed,
   SessionMissing,
+  SessionNotSaved,
   SessionOfAnotherServer,
   SessionRevoked,
+  SessionStorageFailed,
+  UnsafeSessionFile,
   useSession,
 } from "./src/lib.ts";
 

@@ -133,6 +133,146 @@ export declare class SessionOfAnotherServer extends PilotError {
   constructor(authUrl: string, clientId: string);
 }
 
+/** A session as stored, tokens included (not exported: only SessionNotSaved holds one). */
+interface StoredSession {
+  /** Format version of the stored record. */
+  version: 1;
+  /** The realm URL the session was made for. */
+  authUrl: string;
+  /** The OAuth client the tokens were issued to. */
+  clientId: string;
+  /** How the user logged in. */
+  method: "device-code" | "api-key";
+  /** The user's name, as the server reported it. */
+  username: string;
+  /** The current access token. */
+  accessToken: string;
+  /** When the access token expires, in epoch seconds. */
+  accessTokenExpiresAt: number;
+  /** When the access token was issued, in epoch seconds. */
+  accessTokenIssuedAt: number;
+  /** The refresh token. */
+  refreshToken: string;
+  /** When the refresh token expires, in epoch seconds; absent when the server said nothing. */
+  refreshTokenExpiresAt?: number;
+  /** When the session was last used, in epoch seconds. */
+  lastActiveAt: number;
+  /** The API key, only for method `"api-key"`. */
+  apiKey?: string;
+}
+
+/** A session file or directory that is not safe to use; nothing was read from it. */
+export declare class UnsafeSessionFile extends PilotError {
+  /** The file or directory. */
+  readonly path: string;
+  /** Whether it is the session directory or the session file. */
+  readonly kind: "dir" | "file";
+  /** What is wrong with it. */
+  readonly problem: "open-mode" | "other-owner" | "symlink" | "not-plain";
+  /** Its permission bits (`problem` "open-mode"). */
+  readonly mode: number | undefined;
+  /** Its owner's uid (`problem` "other-owner"). */
+  readonly owner: number | undefined;
+  /** Whether it is on Windows, where the fix is no POSIX command. */
+  readonly windows: boolean;
+  /**
+   * @param path the file or directory
+   * @param kind the session directory or the session file
+   * @param problem what is wrong
+   * @param details its mode or its owner, for those problems; Windows
+   */
+  constructor(
+    path: string,
+    kind: "dir" | "file",
+    problem: UnsafeSessionFile["problem"],
+    details?: { mode?: number; owner?: number; windows?: boolean },
+  );
+}
+
+/** The session's files could not be read or prepared. */
+export declare class SessionStorageFailed extends PilotError {
+  /** The step that failed. */
+  readonly operation: "read" | "create-dir" | "dir-gone" | "move-aside";
+  /** The file or directory concerned. */
+  readonly path: string;
+  /** Why, as the file system said it. */
+  readonly detail: string;
+  /** For "move-aside": why the session file is unreadable. */
+  readonly reason: string | undefined;
+  /**
+   * @param operation the step that failed
+   * @param path the file or directory concerned
+   * @param detail why
+   * @param options why a corrupt file is unreadable, and the cause
+   */
+  constructor(
+    operation: SessionStorageFailed["operation"],
+    path: string,
+    detail: string,
+    options?: { reason?: string; cause?: unknown },
+  );
+}
+
+/** An update's result could not be stored (read-only directory, full disk). */
+export declare class SessionNotSaved extends PilotError {
+  #private;
+  /** The session file. */
+  readonly path: string;
+  /** Why, as the file system said it. */
+  readonly detail: string;
+  /**
+   * @param session what could not be stored, null for a deletion
+   * @param path the session file
+   * @param detail why, as the file system said it
+   * @param cause the file system error
+   */
+  constructor(
+    session: StoredSession | null,
+    path: string,
+    detail: string,
+    cause?: unknown,
+  );
+  /** What could not be stored; null when the session was to be deleted. */
+  get session(): StoredSession | null;
+}
+
+/** The session lock could not be taken (`busy`: another process held it) or released. */
+export declare class SessionLockFailed extends PilotError {
+  /** The lock file. */
+  readonly path: string;
+  /** Taking or releasing the lock. */
+  readonly operation: "lock" | "unlock";
+  /** Why, as the file system said it; empty when `busy`. */
+  readonly detail: string;
+  /** Whether a live process held the lock for the whole wait. */
+  readonly busy: boolean;
+  /**
+   * @param path the lock file
+   * @param operation taking or releasing the lock
+   * @param detail why, as the file system said it ("" when busy)
+   * @param options whether it was busy, and the cause
+   */
+  constructor(
+    path: string,
+    operation: "lock" | "unlock",
+    detail: string,
+    options?: { busy?: boolean; cause?: unknown },
+  );
+}
+
+/** PILOT_CA_FILE names a file that is no PEM file of CA certificates. */
+export declare class CaFileUnusable extends PilotError {
+  /** The file. */
+  readonly path: string;
+  /** Why it cannot be used. */
+  readonly reason: string;
+  /**
+   * @param path the file
+   * @param reason why it cannot be used
+   */
+  constructor(path: string, reason: string);
+}
+
 /** How to reach the server and the session; the process environment by default. */
 export interface PilotOptions {
   /** Variables that take the place of the process environment's (PILOT_AUTH_URL, PILOT_CONFIG_DIR, ...). */

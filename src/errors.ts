@@ -14,6 +14,8 @@
  * @module
  */
 
+import type { Session } from "./session/session.ts";
+
 /** Exit code of a runtime failure. */
 export const EXIT_FAILURE = 1;
 /** Exit code of a usage error (unknown option, missing value). */
@@ -226,5 +228,203 @@ export class SessionOfAnotherServer extends PilotError {
     this.name = "SessionOfAnotherServer";
     this.authUrl = authUrl;
     this.clientId = clientId;
+  }
+}
+
+/**
+ * A session file or directory that is not safe to use: open to other
+ * users, owned by another user, a symbolic link, or not a plain file or
+ * directory. Nothing was read from it.
+ */
+export class UnsafeSessionFile extends PilotError {
+  /** The file or directory. */
+  readonly path: string;
+  /** Whether it is the session directory or the session file. */
+  readonly kind: "dir" | "file";
+  /** What is wrong with it. */
+  readonly problem: "open-mode" | "other-owner" | "symlink" | "not-plain";
+  /** Its permission bits (`problem` "open-mode"). */
+  readonly mode: number | undefined;
+  /** Its owner's uid (`problem` "other-owner"). */
+  readonly owner: number | undefined;
+  /** Whether it is on Windows, where the fix is no POSIX command. */
+  readonly windows: boolean;
+
+  /**
+   * @param path the file or directory
+   * @param kind the session directory or the session file
+   * @param problem what is wrong
+   * @param details its mode or its owner, for those problems; Windows
+   */
+  constructor(
+    path: string,
+    kind: "dir" | "file",
+    problem: UnsafeSessionFile["problem"],
+    details: { mode?: number; owner?: number; windows?: boolean } = {},
+  ) {
+    const what = `${
+      kind === "dir" ? "session directory" : "session file"
+    } ${path}`;
+    super(
+      problem === "open-mode"
+        ? `${what} is open to other users (mode ${
+          (details.mode! & 0o7777).toString(8).padStart(4, "0")
+        })`
+        : problem === "other-owner"
+        ? `${what} is owned by another user (uid ${details.owner})`
+        : problem === "symlink"
+        ? `${what} is a symbolic link`
+        : `${what} is not a ${kind === "dir" ? "directory" : "regular file"}`,
+    );
+    this.name = "UnsafeSessionFile";
+    this.path = path;
+    this.kind = kind;
+    this.problem = problem;
+    this.mode = details.mode;
+    this.owner = details.owner;
+    this.windows = details.windows ?? false;
+  }
+}
+
+/**
+ * The session's files could not be read or prepared: `operation` says
+ * which step failed ("read" the directory or file, "create-dir",
+ * "dir-gone" when the directory vanished, "move-aside" for a corrupt
+ * session file), `detail` why, as the file system said it.
+ */
+export class SessionStorageFailed extends PilotError {
+  /** The step that failed. */
+  readonly operation: "read" | "create-dir" | "dir-gone" | "move-aside";
+  /** The file or directory concerned. */
+  readonly path: string;
+  /** Why, as the file system said it. */
+  readonly detail: string;
+  /** For "move-aside": why the session file is unreadable. */
+  readonly reason: string | undefined;
+
+  /**
+   * @param operation the step that failed
+   * @param path the file or directory concerned
+   * @param detail why
+   * @param options why a corrupt file is unreadable, and the cause
+   */
+  constructor(
+    operation: SessionStorageFailed["operation"],
+    path: string,
+    detail: string,
+    options: { reason?: string; cause?: unknown } = {},
+  ) {
+    super(`${operation} of ${path} failed: ${detail}`, {
+      cause: options.cause,
+    });
+    this.name = "SessionStorageFailed";
+    this.operation = operation;
+    this.path = path;
+    this.detail = detail;
+    this.reason = options.reason;
+  }
+}
+
+/**
+ * An update's result could not be stored: the lock or the file could not
+ * be written (read-only directory, full disk). `session` is what was to be
+ * stored (null: a deletion), so that a caller may still use what it got,
+ * e.g. a refreshed access token.
+ */
+export class SessionNotSaved extends PilotError {
+  // Private, behind a getter: it holds tokens, which printing the error
+  // (console.log, Deno.inspect, JSON) must not show.
+  readonly #session: Session | null;
+  /** The session file. */
+  readonly path: string;
+  /** Why, as the file system said it. */
+  readonly detail: string;
+
+  /**
+   * @param session what could not be stored, null for a deletion
+   * @param path the session file
+   * @param detail why, as the file system said it
+   * @param cause the file system error
+   */
+  constructor(
+    session: Session | null,
+    path: string,
+    detail: string,
+    cause?: unknown,
+  ) {
+    super(
+      `could not ${
+        session === null ? "delete" : "save"
+      } the session: ${detail}`,
+      { cause },
+    );
+    this.name = "SessionNotSaved";
+    this.#session = session;
+    this.path = path;
+    this.detail = detail;
+  }
+
+  /** What could not be stored; null when the session was to be deleted. */
+  get session(): Session | null {
+    return this.#session;
+  }
+}
+
+/**
+ * The session lock could not be taken (`busy`: another process holds it
+ * past the wait) or released.
+ */
+export class SessionLockFailed extends PilotError {
+  /** The lock file. */
+  readonly path: string;
+  /** Taking or releasing the lock. */
+  readonly operation: "lock" | "unlock";
+  /** Why, as the file system said it; empty when `busy`. */
+  readonly detail: string;
+  /** Whether a live process held the lock for the whole wait. */
+  readonly busy: boolean;
+
+  /**
+   * @param path the lock file
+   * @param operation taking or releasing the lock
+   * @param detail why, as the file system said it ("" when busy)
+   * @param options whether it was busy, and the cause
+   */
+  constructor(
+    path: string,
+    operation: "lock" | "unlock",
+    detail: string,
+    options: { busy?: boolean; cause?: unknown } = {},
+  ) {
+    super(
+      options.busy
+        ? `${path} is held by another process`
+        : `could not ${operation} the session: ${detail}`,
+      { cause: options.cause },
+    );
+    this.name = "SessionLockFailed";
+    this.path = path;
+    this.operation = operation;
+    this.detail = detail;
+    this.busy = options.busy ?? false;
+  }
+}
+
+/** PILOT_CA_FILE names a file that is no PEM file of CA certificates. */
+export class CaFileUnusable extends PilotError {
+  /** The file. */
+  readonly path: string;
+  /** Why it cannot be used. */
+  readonly reason: string;
+
+  /**
+   * @param path the file
+   * @param reason why it cannot be used
+   */
+  constructor(path: string, reason: string) {
+    super(`the CA file ${path} is not usable: ${reason}`);
+    this.name = "CaFileUnusable";
+    this.path = path;
+    this.reason = reason;
   }
 }

@@ -22,6 +22,7 @@ import type { Session } from "./session/session.ts";
 // classes are in a module without network or file code.
 
 export {
+  CaFileUnusable,
   ConnectionFailure,
   DeviceCodeDenied,
   DeviceCodeExpired,
@@ -32,9 +33,13 @@ export {
   ServerRefused,
   ServerUnreachable,
   SessionIdle,
+  SessionLockFailed,
   SessionMissing,
+  SessionNotSaved,
   SessionOfAnotherServer,
   SessionRevoked,
+  SessionStorageFailed,
+  UnsafeSessionFile,
 } from "./errors.ts";
 
 /** How to reach the server and the session; the CLI's environment by default. */

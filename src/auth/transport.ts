@@ -15,9 +15,8 @@
  */
 
 import type { Env } from "../config.ts";
-import { CliError, ConnectionFailure } from "../errors.ts";
+import { CaFileUnusable, ConnectionFailure } from "../errors.ts";
 import {
-  caFileUnusable,
   certificateExpired,
   certificateUnknownCa,
   certificateWrongHost,
@@ -164,9 +163,9 @@ export function proxyHost(proxy: ProxySetting): string {
 }
 
 /**
- * Reads PILOT_CA_FILE: one or more PEM certificates. Throws the CliError a
- * person reads when it cannot be read or holds no certificate; never shows
- * the file's contents.
+ * Reads PILOT_CA_FILE: one or more PEM certificates. Throws CaFileUnusable
+ * when it cannot be read or holds no certificate; never shows the file's
+ * contents.
  */
 export function readCaFile(path: string): string {
   let text: string;
@@ -180,16 +179,14 @@ export function readCaFile(path: string): string {
       : error instanceof Deno.errors.IsADirectory
       ? "it is a directory"
       : "it cannot be read";
-    throw new CliError(caFileUnusable(path, why));
+    throw new CaFileUnusable(path, why);
   }
   if (
     !/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.test(text)
   ) {
-    throw new CliError(
-      caFileUnusable(
-        path,
-        "it holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
-      ),
+    throw new CaFileUnusable(
+      path,
+      "it holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
     );
   }
   return text;

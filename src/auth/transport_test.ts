@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CliError } from "../errors.ts";
+import { CaFileUnusable, CliError } from "../errors.ts";
 import {
   certificateUnknownCa,
   proxyNeedsCredentials,
@@ -308,14 +308,17 @@ Deno.test("readCaFile: one line for a missing file or one without a certificate"
       ]
     ) {
       assert.throws(() => readCaFile(path), (error: unknown) => {
-        assert.ok(error instanceof CliError);
+        assert.ok(error instanceof CaFileUnusable);
+        assert.equal(error.path, path);
+        const line = asCliError(error, "unused");
+        assert.ok(line instanceof CliError);
         assert.ok(
-          error.message.startsWith(
+          line.message.startsWith(
             `PILOT_CA_FILE is not usable: ${path}: ${why}`,
           ),
-          error.message,
+          line.message,
         );
-        assert.ok(!error.message.includes("secret-looking"));
+        assert.ok(!line.message.includes("secret-looking"));
         return true;
       });
     }

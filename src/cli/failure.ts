@@ -7,6 +7,7 @@
  */
 
 import {
+  CaFileUnusable,
   CliError,
   ConnectionFailure,
   DeviceCodeDenied,
@@ -17,13 +18,18 @@ import {
   ServerRefused,
   ServerUnreachable,
   SessionIdle,
+  SessionLockFailed,
   SessionMissing,
+  SessionNotSaved,
   SessionOfAnotherServer,
   SessionRevoked,
+  SessionStorageFailed,
+  UnsafeSessionFile,
 } from "../errors.ts";
 import { redact } from "../redact.ts";
 import {
   API_KEY_INVALID,
+  caFileUnusable,
   connectionFailed,
   DEVICE_DENIED,
   DEVICE_EXPIRED,
@@ -33,6 +39,10 @@ import {
   serverTrouble,
   serverUnreachable,
   SESSION_INVALID,
+  sessionLockFailed,
+  sessionNotSaved,
+  sessionStorageFailed,
+  unsafeSessionFile,
 } from "../ui/messages.ts";
 import { inert } from "../ui/terminal_text.ts";
 
@@ -54,6 +64,31 @@ function lineFor(error: Error, action: string): string | undefined {
     error instanceof SessionRevoked || error instanceof SessionOfAnotherServer
   ) {
     return SESSION_INVALID;
+  }
+  if (error instanceof UnsafeSessionFile) {
+    return unsafeSessionFile(error.path, error.kind, error.problem, error);
+  }
+  if (error instanceof SessionStorageFailed) {
+    return sessionStorageFailed(
+      error.operation,
+      error.path,
+      error.detail,
+      error.reason,
+    );
+  }
+  if (error instanceof SessionNotSaved) {
+    return sessionNotSaved(error.session === null, error.path, error.detail);
+  }
+  if (error instanceof SessionLockFailed) {
+    return sessionLockFailed(
+      error.path,
+      error.operation,
+      error.detail,
+      error.busy,
+    );
+  }
+  if (error instanceof CaFileUnusable) {
+    return caFileUnusable(error.path, error.reason);
   }
   if (error instanceof InvalidApiKey) return API_KEY_INVALID;
   if (error instanceof DeviceCodeDenied) return DEVICE_DENIED;
@@ -88,7 +123,12 @@ function lineFor(error: Error, action: string): string | undefined {
  * made inert: whatever an error holds, it stays one line on the terminal.
  */
 export function formatFailure(error: unknown, debug: boolean): string {
-  const line = error instanceof CliError
+  // Typed errors that no command put words to (a store's, say) get theirs
+  // here; the action is only used by server trouble, which commands word.
+  const mapped = asCliError(error, "pilotcli failed");
+  const line = mapped instanceof CliError
+    ? mapped.message
+    : error instanceof CliError
     ? error.message
     : `pilotcli failed unexpectedly: ${
       error instanceof Error ? error.message : String(error)

@@ -33,9 +33,14 @@ export function runtimeContext(signal: AbortSignal): Context {
     // a context that replaces stderr (the library's, silent) silences them.
     async openStore(dir) {
       const { FileSessionStore } = await import("../session/store.ts");
-      const { lockWaitLine } = await import("../ui/messages.ts");
+      const { corruptSessionMoved, lockWaitLine } = await import(
+        "../ui/messages.ts"
+      );
       return new FileSessionStore(dir, {
-        warn: (line) => this.stderr.write(`${line}\n`),
+        warn: ({ path, reason, target }) =>
+          this.stderr.write(
+            `${corruptSessionMoved(path, reason, target)}\n`,
+          ),
         lock: {
           // Ctrl-C ends the wait for another process's lock too.
           signal: this.signal,

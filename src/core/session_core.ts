@@ -23,12 +23,13 @@ import {
   type PilotError,
   SessionIdle,
   SessionMissing,
+  SessionNotSaved,
   SessionOfAnotherServer,
   SessionRevoked,
 } from "../errors.ts";
 import { registerSecret } from "../redact.ts";
 import type { Session } from "../session/session.ts";
-import { SessionNotSavedError, type SessionStore } from "../session/store.ts";
+import type { SessionStore } from "../session/store.ts";
 
 // The network modules load only when a session needs the server (refresh,
 // idle end, logout), so that `user status` starts fast.
@@ -196,7 +197,7 @@ export class SessionCore {
       });
     } catch (error) {
       if (
-        !(error instanceof SessionNotSavedError) || error.session === null
+        !(error instanceof SessionNotSaved) || error.session === null
       ) {
         throw error;
       }

@@ -4,6 +4,7 @@ import {
   ServerUnreachable,
   SessionIdle,
   SessionMissing,
+  SessionNotSaved,
   SessionOfAnotherServer,
   SessionRevoked,
 } from "../errors.ts";
@@ -354,7 +355,7 @@ Deno.test("use: an idle session that cannot be deleted fails, without a warning"
   const warnings: SessionWarning[] = [];
   await assert.rejects(
     core(store, fakeClock(T0 + IDLE), fetch, warnings).use({ fresh: false }),
-    (error) => error instanceof Error && error.name === "SessionNotSavedError",
+    (error) => error instanceof SessionNotSaved && error.session === null,
   );
   assert.deepEqual(warnings, []);
 });

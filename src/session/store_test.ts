@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { CliError } from "../errors.ts";
+import { asCliError } from "../cli/failure.ts";
+import { CliError, SessionNotSaved, UnsafeSessionFile } from "../errors.ts";
+import { corruptSessionMoved } from "../ui/messages.ts";
 import { SessionFormatError } from "./session.ts";
 import { FileSessionStore } from "./store.ts";
 import { exists, sampleSession, SECRET } from "./testdata/fixtures.ts";
@@ -29,11 +31,12 @@ async function modeOf(path: string): Promise<number> {
   return (await Deno.lstat(path)).mode! & 0o777;
 }
 
-/** A store whose warnings are collected instead of printed. */
+/** A store whose warnings are collected, as the CLI words them, instead of printed. */
 function storeIn(dir: string, platform?: "windows" | "other") {
   const warnings: string[] = [];
   const store = new FileSessionStore(dir, {
-    warn: (line) => warnings.push(line),
+    warn: ({ path, reason, target }) =>
+      warnings.push(corruptSessionMoved(path, reason, target)),
     platform,
   });
   return { store, warnings };
@@ -67,10 +70,17 @@ async function runWorker(dir: string, args: string[], umask?: string) {
   );
 }
 
+/** The CLI's line for a typed error, as src/cli/failure.ts words it. */
+function cliLine(err: unknown): string {
+  const line = asCliError(err, "unused");
+  assert.ok(line instanceof CliError, `no line for: ${err}`);
+  return line.message;
+}
+
+/** An error of the store whose line in the CLI is `message`. */
 function isCliError(message: string) {
   return (err: unknown) => {
-    assert.ok(err instanceof CliError, `not a CliError: ${err}`);
-    assert.equal(err.message, message);
+    assert.equal(cliLine(err), message);
     return true;
   };
 }
@@ -224,12 +234,12 @@ Deno.test("a failed write keeps the old session and removes the temporary file",
       await assert.rejects(
         store.save(sample({ accessToken: "new-" + SECRET })),
         (err) => {
-          assert.ok(err instanceof CliError);
+          assert.ok(err instanceof SessionNotSaved);
           assert.match(
-            err.message,
+            cliLine(err),
             /^Could not save the session: No space left on device \(os error 28\)\. Check that .* is writable and the disk is not full\.$/,
           );
-          assert.ok(!err.message.includes(SECRET));
+          assert.ok(!cliLine(err).includes(SECRET));
           return true;
         },
       );
@@ -365,7 +375,7 @@ Deno.test({
           `Session directory ${dir} is open to other users (mode 0755): run \`chmod 700 ${dir}\` and try again.`,
         ),
       );
-      await assert.rejects(store.delete(), CliError);
+      await assert.rejects(store.delete(), UnsafeSessionFile);
       assert.deepEqual(await names(dir), ["session.json"], "no lock made");
       await Deno.chmod(dir, 0o700);
       assert.deepEqual(await store.readLocked(), sample());

@@ -290,3 +290,112 @@ export function connectionFailed(
 ): string {
   return `${action}: ${what}: ${why}.`;
 }
+
+// The session's files: the lines for the typed errors of session/.
+
+/**
+ * Quote a path for a POSIX shell command shown to the user: as is when it is
+ * made of safe characters only, else in single quotes.
+ */
+export function shellQuote(text: string): string {
+  if (/^[A-Za-z0-9_\/.,:@%+=-]+$/.test(text)) return text;
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+/** A session file or directory that is not safe to use, and the command that fixes it. */
+export function unsafeSessionFile(
+  path: string,
+  kind: "dir" | "file",
+  problem: "open-mode" | "other-owner" | "symlink" | "not-plain",
+  details: { mode?: number; owner?: number; windows: boolean },
+): string {
+  const what = kind === "dir"
+    ? `Session directory ${path}`
+    : `Session file ${path}`;
+  switch (problem) {
+    case "not-plain":
+      return kind === "dir"
+        ? `${what} is not a directory: move it away and try again.`
+        : `${what} is not a regular file: move it away and log in again.`;
+    case "symlink":
+      return `${what} is a symbolic link: ${
+        details.windows ? "delete it" : `run \`rm ${shellQuote(path)}\``
+      } and log in again.`;
+    case "other-owner":
+      return `${what} is owned by another user (uid ${details.owner}): run \`sudo chown $(id -u) ${
+        shellQuote(path)
+      }\` or delete it, and try again.`;
+    case "open-mode": {
+      const mode = details.mode ?? 0;
+      const shown = mode.toString(8).padStart(4, "0");
+      if (kind === "dir") {
+        return `${what} is open to other users (mode ${shown}): run \`chmod 700 ${
+          shellQuote(path)
+        }\` and try again.`;
+      }
+      const access = (mode & 0o044) !== 0
+        ? "readable by"
+        : (mode & 0o022) !== 0
+        ? "writable by"
+        : "open to";
+      return `${what} is ${access} other users (mode ${shown}): run \`chmod 600 ${
+        shellQuote(path)
+      }\` and try again.`;
+    }
+  }
+}
+
+/** A step of reading or preparing the session's files failed. */
+export function sessionStorageFailed(
+  operation: "read" | "create-dir" | "dir-gone" | "move-aside",
+  path: string,
+  detail: string,
+  reason: string | undefined,
+): string {
+  switch (operation) {
+    case "read":
+      return `Could not read the session: ${detail}. Check the permissions of ${path}.`;
+    case "create-dir":
+      return `Could not save the session: ${detail}. Check that ${path} can be created.`;
+    case "dir-gone":
+      return `Could not save the session: ${path} disappeared. Try again.`;
+    case "move-aside":
+      return `Session file ${path} is unreadable (${reason}) and could not be moved aside: ${detail}. Delete it and log in again.`;
+  }
+}
+
+/** The session could not be stored (`deleted`: could not be deleted). */
+export function sessionNotSaved(
+  deleted: boolean,
+  path: string,
+  detail: string,
+): string {
+  const dir = path.replace(/[\\/][^\\/]*$/, "");
+  return deleted
+    ? `Could not delete the session: ${detail}. Delete ${path} yourself.`
+    : `Could not save the session: ${detail}. Check that ${dir} is writable and the disk is not full.`;
+}
+
+/** The session lock could not be taken or released. */
+export function sessionLockFailed(
+  path: string,
+  operation: "lock" | "unlock",
+  detail: string,
+  busy: boolean,
+): string {
+  if (busy) {
+    return `Could not lock the session: ${path} is held by another pilotcli process. Try again, or delete it if no pilotcli is running.`;
+  }
+  return operation === "lock"
+    ? `Could not lock the session: ${detail}. Check that pilotcli may write to its config directory.`
+    : `Could not unlock the session: ${detail}. Delete ${path} if no pilotcli is running.`;
+}
+
+/** A corrupt session file was moved aside. */
+export function corruptSessionMoved(
+  path: string,
+  reason: string,
+  target: string,
+): string {
+  return `Session file ${path} was unreadable (${reason}) and was moved to ${target}; please log in again.`;
+}

@@ -15,6 +15,7 @@ const PACKAGE = "@pilot/pilotcli";
 
 /** The error classes the library exports besides PilotError. */
 const ERROR_CLASSES = [
+  "CaFileUnusable",
   "ConnectionFailure",
   "DeviceCodeDenied",
   "DeviceCodeExpired",
@@ -24,9 +25,13 @@ const ERROR_CLASSES = [
   "ServerRefused",
   "ServerUnreachable",
   "SessionIdle",
+  "SessionLockFailed",
   "SessionMissing",
+  "SessionNotSaved",
   "SessionOfAnotherServer",
   "SessionRevoked",
+  "SessionStorageFailed",
+  "UnsafeSessionFile",
 ];
 
 let project: Promise<string> | undefined;

@@ -5,11 +5,8 @@
  */
 
 import type { Session } from "../session.ts";
-import {
-  SessionNotSavedError,
-  type SessionStore,
-  type UpdateFn,
-} from "../store.ts";
+import { SessionNotSaved } from "../../errors.ts";
+import type { SessionStore, UpdateFn } from "../store.ts";
 
 /** The in-memory store; `session` is what is "on disk". */
 export class MemoryStore implements SessionStore {
@@ -41,10 +38,10 @@ export class MemoryStore implements SessionStore {
       const next = await fn(current, { keepAlive: () => this.keepAlives++ });
       if (next === undefined) return current;
       if (this.failWrites !== undefined) {
-        throw new SessionNotSavedError(
+        throw new SessionNotSaved(
           next,
           "/memory/session.json",
-          new Error(this.failWrites),
+          this.failWrites,
         );
       }
       this.writes.push(next);
