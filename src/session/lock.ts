@@ -108,7 +108,7 @@ export interface HeldLock {
    * Starts the heartbeat that keeps the lock fresh, for work that may last
    * longer than the staleness limit (a network request). Short work does
    * without: a lock younger than `staleMs` is not taken over anyway, and the
-   * first timer of a Deno process costs about 5 ms of start-up.
+   * first timer of a Deno process costs start-up (docs/benchmarks.md).
    */
   keepAlive(): void;
 }
@@ -165,7 +165,7 @@ export async function withLock<T>(
   };
 
   // Only a started heartbeat is cleared: in Deno, even clearInterval(undefined)
-  // loads the timer machinery, about 5 ms of a short run's start-up.
+  // loads the timer machinery (docs/benchmarks.md).
   const stopHeartbeat = () => {
     if (timer !== undefined) clearInterval(timer);
   };
