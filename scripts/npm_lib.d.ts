@@ -68,13 +68,37 @@ export declare class ServerUnreachable extends PilotError {
   );
 }
 
-/** A connection failed for a known reason (a certificate, a proxy); the cause of a ServerUnreachable. */
+/**
+ * A connection failed for a known reason: the server's certificate, or the
+ * proxy; the cause of a ServerUnreachable.
+ */
 export declare class ConnectionFailure extends PilotError {
+  /** What failed. */
+  readonly kind:
+    | "unknown-ca"
+    | "wrong-host"
+    | "expired-certificate"
+    | "proxy-credentials"
+    | "proxy-tunnel-refused"
+    | "proxy-unreachable";
+  /** The server's host (and port). */
+  readonly host: string;
+  /** The proxy's host, for the proxy's failures. */
+  readonly proxy: string | undefined;
+  /** The variable the proxy came from (HTTPS_PROXY, ...), for the proxy's failures. */
+  readonly variable: string | undefined;
   /**
-   * @param message why it failed, without a trailing period
+   * @param kind what failed
+   * @param host the server's host
+   * @param via the proxy's host and variable, for the proxy's failures
    * @param cause what the runtime threw
    */
-  constructor(message: string, cause?: unknown);
+  constructor(
+    kind: ConnectionFailure["kind"],
+    host: string,
+    via?: { proxy: string; variable: string },
+    cause?: unknown,
+  );
 }
 
 /** The server answered, but not with what the protocol requires. */
@@ -215,7 +239,8 @@ export declare class SessionStorageFailed extends PilotError {
 
 /** An update's result could not be stored (read-only directory, full disk). */
 export declare class SessionNotSaved extends PilotError {
-  #private;
+  /** What could not be stored (tokens included, so not enumerable); null when the session was to be deleted. */
+  readonly session: StoredSession | null;
   /** The session file. */
   readonly path: string;
   /** Why, as the file system said it. */
@@ -232,8 +257,6 @@ export declare class SessionNotSaved extends PilotError {
     detail: string,
     cause?: unknown,
   );
-  /** What could not be stored; null when the session was to be deleted. */
-  get session(): StoredSession | null;
 }
 
 /** The session lock could not be taken (`busy`: another process held it) or released. */

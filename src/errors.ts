@@ -123,18 +123,58 @@ export class ServerUnreachable extends PilotError {
 }
 
 /**
- * A connection failed for a known reason (a certificate, a proxy); the
- * cause of a {@linkcode ServerUnreachable}. The message says why and what
- * would fix it.
+ * A connection failed for a known reason: the server's certificate, or
+ * the proxy; the cause of a {@linkcode ServerUnreachable}. `host` is the
+ * server's host; `proxy` the proxy's host (never its credentials) and
+ * `variable` the environment variable it came from.
  */
 export class ConnectionFailure extends PilotError {
+  /** What failed. */
+  readonly kind:
+    | "unknown-ca"
+    | "wrong-host"
+    | "expired-certificate"
+    | "proxy-credentials"
+    | "proxy-tunnel-refused"
+    | "proxy-unreachable";
+  /** The server's host (and port). */
+  readonly host: string;
+  /** The proxy's host, for the proxy's failures. */
+  readonly proxy: string | undefined;
+  /** The variable the proxy came from (HTTPS_PROXY, ...), for the proxy's failures. */
+  readonly variable: string | undefined;
+
   /**
-   * @param message why it failed, without a trailing period
+   * @param kind what failed
+   * @param host the server's host
+   * @param via the proxy's host and variable, for the proxy's failures
    * @param cause what the runtime threw
    */
-  constructor(message: string, cause?: unknown) {
-    super(message, { cause });
+  constructor(
+    kind: ConnectionFailure["kind"],
+    host: string,
+    via?: { proxy: string; variable: string },
+    cause?: unknown,
+  ) {
+    const proxy = via && `the proxy ${via.proxy} (from ${via.variable})`;
+    super(
+      {
+        "unknown-ca": `the certificate of ${host} is not from a trusted CA`,
+        "wrong-host": `the certificate of ${host} is for another host name`,
+        "expired-certificate":
+          `the certificate of ${host} has expired or is not valid yet`,
+        "proxy-credentials": `${proxy} asks for credentials (HTTP 407)`,
+        "proxy-tunnel-refused": `${proxy} would not connect to ${host}`,
+        "proxy-unreachable":
+          `${proxy} refused the connection or could not be reached`,
+      }[kind],
+      { cause },
+    );
     this.name = "ConnectionFailure";
+    this.kind = kind;
+    this.host = host;
+    this.proxy = via?.proxy;
+    this.variable = via?.variable;
   }
 }
 
@@ -332,9 +372,10 @@ export class SessionStorageFailed extends PilotError {
  * e.g. a refreshed access token.
  */
 export class SessionNotSaved extends PilotError {
-  // Private, behind a getter: it holds tokens, which printing the error
+  /** What could not be stored; null when the session was to be deleted. */
+  // Not enumerable: it holds tokens, which printing the error
   // (console.log, Deno.inspect, JSON) must not show.
-  readonly #session: Session | null;
+  declare readonly session: Session | null;
   /** The session file. */
   readonly path: string;
   /** Why, as the file system said it. */
@@ -359,14 +400,9 @@ export class SessionNotSaved extends PilotError {
       { cause },
     );
     this.name = "SessionNotSaved";
-    this.#session = session;
+    Object.defineProperty(this, "session", { value: session });
     this.path = path;
     this.detail = detail;
-  }
-
-  /** What could not be stored; null when the session was to be deleted. */
-  get session(): Session | null {
-    return this.#session;
   }
 }
 

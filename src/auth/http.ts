@@ -226,7 +226,14 @@ function redacted(error: unknown, depth = 0): unknown {
     : redacted(error.cause, depth + 1);
   // A known connection failure stays one, for the line that explains it.
   const copy = error instanceof ConnectionFailure
-    ? new ConnectionFailure(redact(error.message), cause)
+    ? new ConnectionFailure(
+      error.kind,
+      error.host,
+      error.proxy === undefined
+        ? undefined
+        : { proxy: error.proxy, variable: error.variable! },
+      cause,
+    )
     : new Error(redact(error.message), cause === undefined ? {} : { cause });
   copy.name = error.name;
   copy.stack = redact(error.stack ?? "");

@@ -16,14 +16,6 @@
 
 import type { Env } from "../config.ts";
 import { CaFileUnusable, ConnectionFailure } from "../errors.ts";
-import {
-  certificateExpired,
-  certificateUnknownCa,
-  certificateWrongHost,
-  proxyNeedsCredentials,
-  proxyTunnelRefused,
-  proxyUnreachable,
-} from "../ui/messages.ts";
 import type { Fetch } from "./http.ts";
 
 /** The environment variables of the transport: the CA file, then the proxies'. */
@@ -268,7 +260,7 @@ function withoutCredentials(
   return copy;
 }
 
-/** What went wrong on the way to `url`, told in words, if it is known. */
+/** What went wrong on the way to `url`, if it is known. */
 export function classifyFailure(
   error: unknown,
   url: URL,
@@ -281,43 +273,35 @@ export function classifyFailure(
     /UnknownIssuer|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT/
       .test(text)
   ) {
-    return new ConnectionFailure(certificateUnknownCa(host), cause);
+    return new ConnectionFailure("unknown-ca", host, undefined, cause);
   }
   if (
     /not valid for name|NotValidForName|ERR_TLS_CERT_ALTNAME_INVALID/.test(
       text,
     )
   ) {
-    return new ConnectionFailure(certificateWrongHost(host), cause);
+    return new ConnectionFailure("wrong-host", host, undefined, cause);
   }
   if (
     /certificate expired|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|NotValidYet|certificate not valid yet/i
       .test(text)
   ) {
-    return new ConnectionFailure(certificateExpired(host), cause);
+    return new ConnectionFailure("expired-certificate", host, undefined, cause);
   }
   if (!proxy) return undefined;
+  const via = { proxy: proxyHost(proxy), variable: proxy.variable };
   if (/proxy authentication required|\(407\)/i.test(text)) {
-    return new ConnectionFailure(
-      proxyNeedsCredentials(proxyHost(proxy), proxy.variable),
-      cause,
-    );
+    return new ConnectionFailure("proxy-credentials", host, via, cause);
   }
   // Deno's words, then undici's ("Proxy response (502) !== 200 ...").
   if (/unsuccessful tunnel|Proxy response \(\d+\)/i.test(text)) {
-    return new ConnectionFailure(
-      proxyTunnelRefused(proxyHost(proxy), proxy.variable, host),
-      cause,
-    );
+    return new ConnectionFailure("proxy-tunnel-refused", host, via, cause);
   }
   if (
     /connection refused|ECONNREFUSED|dns error|ENOTFOUND|EAI_AGAIN|tcp connect error|EHOSTUNREACH|ENETUNREACH/i
       .test(text)
   ) {
-    return new ConnectionFailure(
-      proxyUnreachable(proxyHost(proxy), proxy.variable),
-      cause,
-    );
+    return new ConnectionFailure("proxy-unreachable", host, via, cause);
   }
   return undefined;
 }

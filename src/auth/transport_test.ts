@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { CaFileUnusable, CliError } from "../errors.ts";
 import {
   certificateUnknownCa,
+  connectionFailureReason,
   proxyNeedsCredentials,
   proxyUnreachable,
 } from "../ui/messages.ts";
@@ -165,7 +166,7 @@ Deno.test("classifyFailure knows Deno's and Node's words for each failure", () =
     const classified = classifyFailure(error, url, proxy);
     if (expected === undefined) assert.equal(classified, undefined);
     else {
-      const message = classified?.message ?? "";
+      const message = classified ? connectionFailureReason(classified) : "";
       assert.ok(message.includes(expected), message);
       assert.ok(!message.includes("hunter2"));
       assert.ok(!message.includes("someone"));
@@ -194,7 +195,7 @@ Deno.test("a runtime error quoting the proxy URL loses its credentials", () => {
     proxy,
   )!;
   assert.equal(
-    classified.message,
+    connectionFailureReason(classified),
     proxyNeedsCredentials("proxy.example.org:3128", "HTTPS_PROXY"),
   );
   let text = "";

@@ -31,6 +31,7 @@ import {
   API_KEY_INVALID,
   caFileUnusable,
   connectionFailed,
+  connectionFailureReason,
   DEVICE_DENIED,
   DEVICE_EXPIRED,
   DEVICE_UNSUPPORTED,
@@ -107,7 +108,11 @@ function lineFor(error: Error, action: string): string | undefined {
     // A connection failure of a known kind (a certificate, the proxy) says
     // what to do about it instead.
     return error.cause instanceof ConnectionFailure
-      ? connectionFailed(action, error.message, error.cause.message)
+      ? connectionFailed(
+        action,
+        error.message,
+        connectionFailureReason(error.cause),
+      )
       : serverUnreachable(action, error.message);
   }
   if (error instanceof ServerAnswerUnusable) {

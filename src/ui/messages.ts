@@ -399,3 +399,33 @@ export function corruptSessionMoved(
 ): string {
   return `Session file ${path} was unreadable (${reason}) and was moved to ${target}; please log in again.`;
 }
+
+/** Why a connection failed, for a ConnectionFailure's data, with what to do. */
+export function connectionFailureReason(failure: {
+  kind:
+    | "unknown-ca"
+    | "wrong-host"
+    | "expired-certificate"
+    | "proxy-credentials"
+    | "proxy-tunnel-refused"
+    | "proxy-unreachable";
+  host: string;
+  proxy: string | undefined;
+  variable: string | undefined;
+}): string {
+  const { host, proxy = "", variable = "" } = failure;
+  switch (failure.kind) {
+    case "unknown-ca":
+      return certificateUnknownCa(host);
+    case "wrong-host":
+      return certificateWrongHost(host);
+    case "expired-certificate":
+      return certificateExpired(host);
+    case "proxy-credentials":
+      return proxyNeedsCredentials(proxy, variable);
+    case "proxy-tunnel-refused":
+      return proxyTunnelRefused(proxy, variable, host);
+    case "proxy-unreachable":
+      return proxyUnreachable(proxy, variable);
+  }
+}
