@@ -5,15 +5,9 @@
  * @module
  */
 
-import { pollForTokens, requestDeviceAuthorization } from "../auth/device.ts";
 import type { TokenSet } from "../auth/tokens.ts";
 import type { SessionCore } from "../core/session_core.ts";
-import {
-  CliError,
-  DeviceLoginUnsupported,
-  EXIT_INTERRUPTED,
-  EXIT_USAGE,
-} from "../errors.ts";
+import { CliError, EXIT_INTERRUPTED, EXIT_USAGE } from "../errors.ts";
 import { TypedInterrupt } from "../ui/io.ts";
 import { registerSecret } from "../redact.ts";
 import {
@@ -116,52 +110,31 @@ async function deviceLogin(
   web: boolean,
 ): Promise<TokenSet> {
   ctx.stderr.write(`${TRYING_DEVICE_CODE}\n`);
-  const { auth } = core;
-  const flow = {
-    fetch: ctx.fetch,
-    clock: ctx.clock,
-    signal: ctx.signal,
-    timeoutMs: auth.httpTimeoutMs,
-  };
-  const endpoints = await core.endpoints();
-  if (!endpoints.deviceAuthorizationEndpoint) {
-    throw new DeviceLoginUnsupported();
-  }
-  const authorization = await requestDeviceAuthorization(
-    endpoints.deviceAuthorizationEndpoint,
-    auth.clientId,
-    flow,
-  );
-  const link = authorization.verificationUriComplete ??
-    authorization.verificationUri;
-  const lines = verificationLines(
-    link,
-    authorization.verificationUriComplete ? undefined : authorization.userCode,
-  );
-  if (!noQr) {
-    // Only login draws QR codes: load the library here, not at start-up.
-    const { QrTooLongError, renderQr } = await import("../ui/qr.ts");
-    try {
-      lines.push("", await renderQr(link), "");
-    } catch (error) {
-      // The link alone still does: say why there is no code, and go on.
-      if (!(error instanceof QrTooLongError)) throw error;
-      lines.push(QR_LEFT_OUT);
-    }
-  }
-  ctx.stderr.write(`${lines.join("\n")}\n`);
-  const stopBrowserHelp = startBrowserHelp(ctx, link, web);
-  ctx.stderr.write(`${WAITING}\n`);
-  try {
-    return await pollForTokens(
-      endpoints.tokenEndpoint,
-      auth.clientId,
-      authorization,
-      flow,
+  return await core.deviceLogin(async (authorization) => {
+    const link = authorization.verificationUriComplete ??
+      authorization.verificationUri;
+    const lines = verificationLines(
+      link,
+      authorization.verificationUriComplete
+        ? undefined
+        : authorization.userCode,
     );
-  } finally {
-    stopBrowserHelp();
-  }
+    if (!noQr) {
+      // Only login draws QR codes: load the library here, not at start-up.
+      const { QrTooLongError, renderQr } = await import("../ui/qr.ts");
+      try {
+        lines.push("", await renderQr(link), "");
+      } catch (error) {
+        // The link alone still does: say why there is no code, and go on.
+        if (!(error instanceof QrTooLongError)) throw error;
+        lines.push(QR_LEFT_OUT);
+      }
+    }
+    ctx.stderr.write(`${lines.join("\n")}\n`);
+    const stopBrowserHelp = startBrowserHelp(ctx, link, web);
+    ctx.stderr.write(`${WAITING}\n`);
+    return stopBrowserHelp;
+  });
 }
 
 /** The Stricli entry of `user login`. */

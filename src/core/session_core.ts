@@ -14,12 +14,13 @@
  * @module
  */
 
-import type { Clock } from "../auth/device.ts";
+import type { Clock, DeviceAuthorization } from "../auth/device.ts";
 import type { DiscoveryCache, Endpoints } from "../auth/discovery.ts";
 import type { Fetch } from "../auth/http.ts";
 import type { TokenSet } from "../auth/tokens.ts";
 import type { AuthConfig } from "../config.ts";
 import {
+  DeviceLoginUnsupported,
   type PilotError,
   SessionIdle,
   SessionMissing,
@@ -312,6 +313,48 @@ export class SessionCore {
     const leftovers = store.corruptFiles();
     await store.readLocked();
     return leftovers;
+  }
+
+  /**
+   * Tokens by the device flow (RFC 8628): asks the server for a device
+   * code, hands it to `present` (which shows the person where to approve,
+   * and returns what to undo once the wait is over), then polls until the
+   * person approves, denies, or the code expires.
+   *
+   * @throws {DeviceLoginUnsupported} when the server offers no device login
+   * @throws {DeviceCodeDenied} when the person denies it
+   * @throws {DeviceCodeExpired} when the code expires first
+   */
+  async deviceLogin(
+    present: (
+      authorization: DeviceAuthorization,
+    ) => Promise<() => void> | (() => void),
+  ): Promise<TokenSet> {
+    const { auth, clock, fetch, signal } = this.#deps;
+    const endpoints = await this.endpoints();
+    if (!endpoints.deviceAuthorizationEndpoint) {
+      throw new DeviceLoginUnsupported();
+    }
+    const { pollForTokens, requestDeviceAuthorization } = await import(
+      "../auth/device.ts"
+    );
+    const flow = { fetch, clock, signal, timeoutMs: auth.httpTimeoutMs };
+    const authorization = await requestDeviceAuthorization(
+      endpoints.deviceAuthorizationEndpoint,
+      auth.clientId,
+      flow,
+    );
+    const done = await present(authorization);
+    try {
+      return await pollForTokens(
+        endpoints.tokenEndpoint,
+        auth.clientId,
+        authorization,
+        flow,
+      );
+    } finally {
+      done();
+    }
   }
 
   /** Tokens for an API key; throws InvalidApiKey when the server does not know it. */

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import type { Clock } from "../auth/device.ts";
 import {
+  DeviceCodeDenied,
+  DeviceLoginUnsupported,
   ServerUnreachable,
   SessionIdle,
   SessionMissing,
@@ -19,6 +21,7 @@ import {
 const AUTH_URL = "https://id.example.com/realms/pilot";
 const TOKEN_URL = `${AUTH_URL}/protocol/openid-connect/token`;
 const REVOKE_URL = `${AUTH_URL}/protocol/openid-connect/revoke`;
+const DEVICE_URL = `${AUTH_URL}/protocol/openid-connect/auth/device`;
 const IDLE = 3600;
 /** Epoch seconds of the fake clock's start. */
 const T0 = 1_700_000_000;
@@ -60,6 +63,7 @@ function fakeServer(handlers: {
   token?: (form: URLSearchParams) => Answer | Promise<Answer>;
   apiKey?: (key: string) => Answer;
   revoke?: () => Answer;
+  device?: () => Answer;
   down?: boolean;
 } = {}) {
   const requests: string[] = [];
@@ -74,6 +78,9 @@ function fakeServer(handlers: {
           issuer: AUTH_URL,
           token_endpoint: TOKEN_URL,
           revocation_endpoint: REVOKE_URL,
+          ...(handlers.device
+            ? { device_authorization_endpoint: DEVICE_URL }
+            : {}),
         },
       };
     } else if (url === TOKEN_URL) {
@@ -83,6 +90,9 @@ function fakeServer(handlers: {
     } else if (url.startsWith(`${AUTH_URL}/api-key/`)) {
       requests.push("api-key");
       answer = handlers.apiKey!(decodeURIComponent(url.split("/").at(-1)!));
+    } else if (url === DEVICE_URL) {
+      requests.push("device");
+      answer = handlers.device!();
     } else if (url === REVOKE_URL) {
       requests.push("revoke");
       answer = handlers.revoke?.() ?? { status: 200 };
@@ -416,4 +426,44 @@ Deno.test("saveLogin replaces the session, and returns the replaced one only whe
   const second = await c.saveLogin("device-code", login, undefined, []);
   assert.equal(second.replaced, undefined);
   assert.equal(store.session?.apiKey, undefined);
+});
+
+Deno.test("deviceLogin: shows the code, polls, and undoes what it showed whatever the outcome", async () => {
+  const { fetch, requests } = fakeServer({
+    device: () => ({
+      status: 200,
+      body: {
+        device_code: "dc",
+        user_code: "ABCD-EFGH",
+        verification_uri: `${AUTH_URL}/device`,
+        expires_in: 600,
+        interval: 5,
+      },
+    }),
+    token: () => ({ status: 400, body: { error: "access_denied" } }),
+  });
+  const shown: string[] = [];
+  let undone = 0;
+  await assert.rejects(
+    core(new MemoryStore(), fakeClock(), fetch).deviceLogin((authorization) => {
+      shown.push(authorization.userCode);
+      return () => undone++;
+    }),
+    DeviceCodeDenied,
+  );
+  assert.deepEqual(shown, ["ABCD-EFGH"]);
+  assert.equal(undone, 1);
+  assert.deepEqual(requests, [
+    "device",
+    "token urn:ietf:params:oauth:grant-type:device_code",
+  ]);
+
+  // A realm without the device grant: nothing is shown.
+  const plain = fakeServer();
+  await assert.rejects(
+    core(new MemoryStore(), fakeClock(), plain.fetch).deviceLogin(() => {
+      throw new Error("not to be shown");
+    }),
+    DeviceLoginUnsupported,
+  );
 });
