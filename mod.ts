@@ -23,12 +23,30 @@
 import { main } from "./src/cli/main.ts";
 
 export {
+  CaFileUnusable,
+  ConnectionFailure,
+  DeviceCodeDenied,
+  DeviceCodeExpired,
+  DeviceLoginUnsupported,
   getAccessToken,
+  InvalidApiKey,
   loginWithApiKey,
   PilotError,
   type PilotOptions,
   readSession,
+  ServerAnswerUnusable,
+  ServerRefused,
+  ServerUnreachable,
+  SessionIdle,
   type SessionInfo,
+  SessionLockFailed,
+  SessionMissing,
+  SessionNotSaved,
+  SessionOfAnotherServer,
+  SessionRevoked,
+  SessionStorageFailed,
+  UnsafeSessionFile,
+  useSession,
 } from "./src/lib.ts";
 
 if (import.meta.main) {

@@ -1,19 +1,46 @@
 /**
  * pilotcli as a library, for Deno or Node code that needs Pilot's login:
- * read the session, get a fresh access token, log in with an API key. It
- * shares the CLI's session file, lock, idle rule and refresh.
+ * use the session, get a fresh access token, log in with an API key. It
+ * shares the CLI's session file, lock, idle rule and refresh: it is a thin
+ * adapter over the same session core (src/core/session_core.ts).
+ *
+ * It never reads or writes the host program's standard streams. Failures
+ * are the typed errors exported here, all of them {@linkcode PilotError}s,
+ * so that a program can tell, say, a denied login from an unreachable
+ * server.
  *
  * @module
  */
 
-import type { Context } from "./cli/context.ts";
+import type { SessionCore } from "./core/session_core.ts";
 import type { Env } from "./config.ts";
-import type { TextWriter } from "./ui/io.ts";
+import { PilotError } from "./errors.ts";
+import type { Session } from "./session/session.ts";
 
 // mod.ts exports this API and also runs the CLI: the library's modules load
-// on first call, so that `pilotcli --help` pays nothing for them.
+// on first call, so that `pilotcli --help` pays nothing for them. The error
+// classes are in a module without network or file code.
 
-export { CliError as PilotError } from "./errors.ts";
+export {
+  CaFileUnusable,
+  ConnectionFailure,
+  DeviceCodeDenied,
+  DeviceCodeExpired,
+  DeviceLoginUnsupported,
+  InvalidApiKey,
+  PilotError,
+  ServerAnswerUnusable,
+  ServerRefused,
+  ServerUnreachable,
+  SessionIdle,
+  SessionLockFailed,
+  SessionMissing,
+  SessionNotSaved,
+  SessionOfAnotherServer,
+  SessionRevoked,
+  SessionStorageFailed,
+  UnsafeSessionFile,
+} from "./errors.ts";
 
 /** How to reach the server and the session; the CLI's environment by default. */
 export interface PilotOptions {
@@ -37,61 +64,121 @@ export interface SessionInfo {
   lastActiveAt: number;
 }
 
-const silent: TextWriter = { write() {} };
-
-async function libraryContext(options: PilotOptions): Promise<Context> {
-  const { denoContext } = await import("./cli/deno_context.ts");
-  const { transportFetch } = await import("./auth/transport.ts");
-  const context = denoContext(options.signal ?? new AbortController().signal);
+/** The session core on the process's environment, with `options` over it. */
+async function libraryCore(options: PilotOptions): Promise<SessionCore> {
   const overrides = options.env ?? {};
   const env: Env = {
-    get: (name) => name in overrides ? overrides[name] : context.env.get(name),
+    get: (name) => name in overrides ? overrides[name] : Deno.env.get(name),
   };
-  // A library prints nothing: failures arrive as thrown PilotErrors.
-  return {
-    ...context,
-    env,
+  const {
+    configDir,
+    readAuthConfig,
+    readHttpTimeoutMs,
+    readIdleTimeout,
+  } = await import("./config.ts");
+  const auth = {
+    ...readAuthConfig(env),
+    httpTimeoutMs: readHttpTimeoutMs(env),
+  };
+  const idleTimeout = readIdleTimeout(env);
+  const dir = configDir(env, Deno.build.os);
+  const signal = options.signal ?? new AbortController().signal;
+  const [
+    { transportFetch },
+    { systemClock },
+    { FileSessionStore },
+    { fileDiscoveryCache },
+    { SessionCore },
+  ] = await Promise.all([
+    import("./auth/transport.ts"),
+    import("./core/clock.ts"),
+    import("./session/store.ts"),
+    import("./session/discovery_cache.ts"),
+    import("./core/session_core.ts"),
+  ]);
+  return new SessionCore({
+    // A library prints nothing: failures arrive as thrown PilotErrors.
+    store: new FileSessionStore(dir, { warn() {}, lock: { signal } }),
+    clock: systemClock,
     // PILOT_CA_FILE and the proxies may come from options.env too.
     fetch: transportFetch(env),
-    process: { stdout: silent, stderr: silent },
-    stdout: silent,
-    stderr: silent,
-  };
+    signal,
+    auth,
+    idleTimeout,
+    discoveryCache: fileDiscoveryCache(dir, () => systemClock.now()),
+  });
 }
 
-/**
- * The current session, its use recorded (which restarts its idle time).
- * Throws a PilotError when there is none, or it has ended.
- */
-export async function readSession(
-  options: PilotOptions = {},
-): Promise<SessionInfo> {
-  const { useSession } = await import("./cli/active_session.ts");
-  const { session } = await useSession(await libraryContext(options), {
-    fresh: false,
-  });
+function infoOf(session: Session): SessionInfo {
   const { username, method, authUrl, accessTokenExpiresAt, lastActiveAt } =
     session;
   return { username, method, authUrl, accessTokenExpiresAt, lastActiveAt };
 }
 
-/** A valid access token, refreshed first when it is about to expire. */
+/**
+ * Uses the current session: records its use (which restarts its idle
+ * time), and ends it, at the server and here, when it has been idle too
+ * long or the server no longer accepts it.
+ *
+ * @throws {SessionMissing} when there is none
+ * @throws {SessionIdle} when it was idle too long (it is ended now)
+ * @throws {SessionRevoked} when the server no longer accepts it (it is ended now)
+ * @throws {SessionOfAnotherServer} when the stored session is another server's
+ */
+export async function useSession(
+  options: PilotOptions = {},
+): Promise<SessionInfo> {
+  const core = await libraryCore(options);
+  return infoOf(await core.use({ fresh: false }));
+}
+
+/**
+ * The same as {@linkcode useSession}, under its old name.
+ *
+ * @deprecated It records the session's use and may end it, which its name
+ * does not say: call {@linkcode useSession}.
+ */
+export async function readSession(
+  options: PilotOptions = {},
+): Promise<SessionInfo> {
+  return await useSession(options);
+}
+
+/**
+ * A valid access token, refreshed first when it is about to expire; the
+ * session's use recorded, as {@linkcode useSession} does.
+ */
 export async function getAccessToken(
   options: PilotOptions = {},
 ): Promise<string> {
-  const { useSession } = await import("./cli/active_session.ts");
-  const { session } = await useSession(await libraryContext(options), {
-    fresh: true,
-  });
-  return session.accessToken;
+  const core = await libraryCore(options);
+  return (await core.use({ fresh: true })).accessToken;
 }
 
-/** Logs in with an API key and stores the session, as `pilotcli user login --api-key` does. */
+/**
+ * Logs in with an API key and stores the session, replacing any other (as
+ * `pilotcli user login --api-key` does); the replaced session is ended at
+ * the server. The key is taken as it is: nothing is read from standard
+ * input.
+ *
+ * @throws {InvalidApiKey} when the server does not accept the key
+ */
 export async function loginWithApiKey(
   apiKey: string,
   options: PilotOptions = {},
 ): Promise<SessionInfo> {
-  const { runLogin } = await import("./cli/login.ts");
-  await runLogin(await libraryContext(options), { apiKey });
-  return await readSession(options);
+  const key = apiKey.trim();
+  if (key === "") throw new PilotError("the API key is empty");
+  const core = await libraryCore(options);
+  // Corrupt sessions moved aside earlier end with this login.
+  const leftovers = await core.beginLogin();
+  const tokens = await core.exchangeApiKey(key);
+  const { session, replaced } = await core.saveLogin(
+    "api-key",
+    tokens,
+    key,
+    leftovers,
+  );
+  if (replaced) await core.endAtServer(replaced);
+  return infoOf(session);
 }

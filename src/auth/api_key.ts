@@ -5,19 +5,10 @@
  * @module
  */
 
-import { CliError } from "../errors.ts";
+import { InvalidApiKey } from "../errors.ts";
 import { registerSecret } from "../redact.ts";
-import { API_KEY_INVALID } from "../ui/messages.ts";
 import { type Fetch, oauthError, ProtocolError, requestJson } from "./http.ts";
 import { parseTokenResponse, type TokenSet } from "./tokens.ts";
-
-/** The server does not know the key (401 or 404): the seed's failure line. */
-export class InvalidApiKeyError extends CliError {
-  constructor() {
-    super(API_KEY_INVALID);
-    this.name = "InvalidApiKeyError";
-  }
-}
 
 /** What the exchange needs. */
 export interface ApiKeyOptions {
@@ -32,8 +23,8 @@ export interface ApiKeyOptions {
 }
 
 /**
- * Exchanges an API key for tokens. An unknown key (401 or 404) is the
- * seed's "please make sure you are using a valid key" failure.
+ * Exchanges an API key for tokens. An unknown key (401 or 404) is an
+ * {@linkcode InvalidApiKey}.
  */
 export async function exchangeApiKey(
   authUrl: string,
@@ -60,12 +51,12 @@ export async function exchangeApiKey(
   } catch (error) {
     // An unknown key is an unknown key, whatever body the 401 or 404 has.
     if (error instanceof ProtocolError && isUnknownKey(error.status)) {
-      throw new InvalidApiKeyError();
+      throw new InvalidApiKey();
     }
     throw error;
   }
   const { status, body } = answer;
-  if (isUnknownKey(status)) throw new InvalidApiKeyError();
+  if (isUnknownKey(status)) throw new InvalidApiKey();
   if (status !== 200) {
     // Server trouble, not a bad key: the caller words it for its command.
     throw new ProtocolError(

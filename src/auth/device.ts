@@ -5,17 +5,16 @@
  * @module
  */
 
-import { CliError } from "../errors.ts";
 import {
-  DEVICE_DENIED,
-  DEVICE_EXPIRED,
-  linkOffOrigin,
-  notSeconds,
-  notWholeSeconds,
-} from "../ui/messages.ts";
+  DeviceCodeDenied,
+  DeviceCodeExpired,
+  ServerAnswerUnusable,
+  ServerRefused,
+  ServerUnreachable,
+} from "../errors.ts";
+import { linkOffOrigin, notSeconds, notWholeSeconds } from "../ui/messages.ts";
 import {
   type Fetch,
-  NetworkError,
   oauthError,
   ProtocolError,
   REQUEST_TIMEOUT_MS,
@@ -63,7 +62,7 @@ export interface DeviceFlowOptions {
 }
 
 /** A device authorization response that lacks what RFC 8628 §3.2 requires. */
-export class DeviceAuthorizationError extends Error {
+export class DeviceAuthorizationError extends ServerAnswerUnusable {
   /** @param detail which field is missing or wrong (never its value) */
   constructor(detail: string) {
     super(`the device authorization response is not usable: ${detail}`);
@@ -188,9 +187,10 @@ export async function requestDeviceAuthorization(
     timeoutMs: options.timeoutMs,
   });
   if (status !== 200) {
-    const error = oauthError(body) ?? `HTTP ${status}`;
-    throw new CliError(
-      `Failed to log in using "device-code" method: the server refused to start a device login (${error}). Check PILOT_AUTH_URL and PILOT_CLIENT_ID.`,
+    throw new ServerRefused(
+      "the device authorization endpoint",
+      status,
+      oauthError(body),
     );
   }
   return parseDeviceAuthorization(body, new URL(endpoint).origin);
@@ -216,9 +216,9 @@ export async function pollForTokens(
   let wait = interval;
   for (;;) {
     const remaining = deadline - clock.now();
-    if (remaining <= 0) throw new CliError(DEVICE_EXPIRED);
+    if (remaining <= 0) throw new DeviceCodeExpired();
     await clock.sleep(Math.min(wait * 1000, remaining), options.signal);
-    if (clock.now() >= deadline) throw new CliError(DEVICE_EXPIRED);
+    if (clock.now() >= deadline) throw new DeviceCodeExpired();
     let answer;
     try {
       answer = await requestJson(tokenEndpoint, {
@@ -236,7 +236,9 @@ export async function pollForTokens(
         ),
       });
     } catch (error) {
-      if (!(error instanceof NetworkError || error instanceof ProtocolError)) {
+      if (
+        !(error instanceof ServerUnreachable || error instanceof ProtocolError)
+      ) {
         throw error;
       }
       // RFC 8628 §3.5: on connection trouble, poll less often.
@@ -261,15 +263,11 @@ export async function pollForTokens(
         wait = interval;
         continue;
       case "access_denied":
-        throw new CliError(DEVICE_DENIED);
+        throw new DeviceCodeDenied();
       case "expired_token":
-        throw new CliError(DEVICE_EXPIRED);
+        throw new DeviceCodeExpired();
       default:
-        throw new CliError(
-          `Failed to log in using "device-code" method: the token endpoint answered HTTP ${status} (${
-            oauthError(body) ?? "no error code"
-          }). Run \`pilotcli user login\` again; if it keeps failing, check PILOT_AUTH_URL and PILOT_CLIENT_ID.`,
-        );
+        throw new ServerRefused("the token endpoint", status, oauthError(body));
     }
   }
 }

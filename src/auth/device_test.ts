@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { CliError } from "../errors.ts";
-import { DEVICE_DENIED, DEVICE_EXPIRED } from "../ui/messages.ts";
+import { DeviceCodeDenied, DeviceCodeExpired } from "../errors.ts";
 import {
   type Clock,
   type DeviceAuthorization,
@@ -112,10 +111,10 @@ Deno.test("pollForTokens keeps polling through 5xx and network errors, backing o
 
 Deno.test("pollForTokens stops on access_denied and expired_token", async () => {
   for (
-    const [error, message] of [
-      ["access_denied", DEVICE_DENIED],
-      ["expired_token", DEVICE_EXPIRED],
-    ]
+    const [error, type] of [
+      ["access_denied", DeviceCodeDenied],
+      ["expired_token", DeviceCodeExpired],
+    ] as const
   ) {
     const { fetch } = scriptedFetch([{ status: 400, body: { error } }]);
     await assert.rejects(
@@ -123,7 +122,7 @@ Deno.test("pollForTokens stops on access_denied and expired_token", async () => 
         fetch,
         clock: fakeClock(),
       }),
-      (e) => e instanceof CliError && e.message === message,
+      (e) => e instanceof type,
     );
   }
 });
@@ -137,7 +136,7 @@ Deno.test("pollForTokens gives up when the code's lifetime passes", async () => 
       fetch,
       clock,
     }),
-    (e) => e instanceof CliError && e.message === DEVICE_EXPIRED,
+    DeviceCodeExpired,
   );
   assert.equal(forms.length, 2);
   assert.equal(clock.sleeps.reduce((a, b) => a + b), 12000);

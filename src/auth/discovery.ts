@@ -5,6 +5,7 @@
  * @module
  */
 
+import { ServerAnswerUnusable } from "../errors.ts";
 import { endpointOffOrigin } from "../ui/messages.ts";
 import { type Fetch, requestJson } from "./http.ts";
 
@@ -34,7 +35,7 @@ export interface DiscoveryCache {
 export const DISCOVERY_TTL_SECONDS = 3600;
 
 /** A discovery document that lacks what pilotcli needs. */
-export class DiscoveryError extends Error {
+export class DiscoveryError extends ServerAnswerUnusable {
   /** @param detail what is wrong with the document */
   constructor(detail: string) {
     super(`the discovery document is not usable: ${detail}`);

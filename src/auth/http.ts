@@ -7,6 +7,11 @@
  * @module
  */
 
+import {
+  ConnectionFailure,
+  ServerAnswerUnusable,
+  ServerUnreachable,
+} from "../errors.ts";
 import { redact } from "../redact.ts";
 import { answerTooLarge, answerTooSlow } from "../ui/messages.ts";
 
@@ -22,37 +27,30 @@ export const REQUEST_TIMEOUT_MS = 15_000;
  */
 export const MAX_BODY_BYTES = 1 << 20;
 
-/** A request that got no usable HTTP answer: refused, reset, timed out. */
-export class NetworkError extends Error {
-  /** Whether the request ran into its timeout. */
-  readonly timedOut: boolean;
-
-  /**
-   * @param what what was asked, e.g. "the token endpoint"
-   * @param timedOut whether the timeout ended the request
-   * @param cause the underlying error
-   * @param message the message, when the default for `what` does not fit
-   */
-  constructor(
-    what: string,
-    timedOut: boolean,
-    cause?: unknown,
-    message?: string,
-  ) {
-    super(
-      message ??
-        (timedOut
-          ? `${what} did not answer in time`
-          : `${what} could not be reached`),
-      { cause },
-    );
-    this.name = "NetworkError";
-    this.timedOut = timedOut;
-  }
+/**
+ * A request that got no usable HTTP answer: refused, reset, timed out.
+ * Thrown as {@linkcode ServerUnreachable} with the endpoint's origin.
+ */
+function unreachable(
+  url: string,
+  what: string,
+  timedOut: boolean,
+  cause?: unknown,
+  message?: string,
+): ServerUnreachable {
+  return new ServerUnreachable(
+    new URL(url).origin,
+    message ??
+      (timedOut
+        ? `${what} did not answer in time`
+        : `${what} could not be reached`),
+    timedOut,
+    cause,
+  );
 }
 
 /** An HTTP answer whose body is not the JSON object the protocol requires. */
-export class ProtocolError extends Error {
+export class ProtocolError extends ServerAnswerUnusable {
   /** The HTTP status of the answer. */
   readonly status: number;
 
@@ -91,7 +89,7 @@ export interface RequestOptions {
 
 /**
  * Sends one request and reads a JSON object answer, whatever the status.
- * Throws NetworkError when no whole answer arrived in time, ProtocolError
+ * Throws ServerUnreachable when no whole answer arrived in time, ProtocolError
  * when the answer is larger than {@linkcode MAX_BODY_BYTES} or not a JSON
  * object (an HTML error page, say), and the signal's reason on abort.
  */
@@ -120,7 +118,7 @@ export async function requestJson(
     });
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;
-    throw new NetworkError(options.what, timeout.aborted, redacted(error));
+    throw unreachable(url, options.what, timeout.aborted, redacted(error));
   }
   const host = new URL(url).host;
   const bytes = await readBody(response, signal, {
@@ -131,7 +129,8 @@ export async function requestJson(
       ),
     failed: (error) => {
       if (options.signal?.aborted) return options.signal.reason;
-      return new NetworkError(
+      return unreachable(
+        url,
         options.what,
         timeout.aborted,
         redacted(error),
@@ -217,16 +216,25 @@ async function readBody(
 /**
  * A copy of the error `fetch` threw, and of its causes, with secrets
  * redacted: a fetch error names the URL, and the API-key exchange has the
- * key in its URL. It stays the cause of the NetworkError, which a library
+ * key in its URL. It stays the cause of the ServerUnreachable, which a library
  * caller may print whole.
  */
 function redacted(error: unknown, depth = 0): unknown {
   if (!(error instanceof Error)) return redact(String(error));
-  const copy = error.cause === undefined || depth >= 5
-    ? new Error(redact(error.message))
-    : new Error(redact(error.message), {
-      cause: redacted(error.cause, depth + 1),
-    });
+  const cause = error.cause === undefined || depth >= 5
+    ? undefined
+    : redacted(error.cause, depth + 1);
+  // A known connection failure stays one, for the line that explains it.
+  const copy = error instanceof ConnectionFailure
+    ? new ConnectionFailure(
+      error.kind,
+      error.host,
+      error.proxy === undefined
+        ? undefined
+        : { proxy: error.proxy, variable: error.variable! },
+      cause,
+    )
+    : new Error(redact(error.message), cause === undefined ? {} : { cause });
   copy.name = error.name;
   copy.stack = redact(error.stack ?? "");
   return copy;

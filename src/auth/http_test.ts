@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  MAX_BODY_BYTES,
-  NetworkError,
-  ProtocolError,
-  requestJson,
-} from "./http.ts";
+import { ServerUnreachable } from "../errors.ts";
+import { MAX_BODY_BYTES, ProtocolError, requestJson } from "./http.ts";
 
 /** A local server whose answer bodies `body` streams. */
 function serve(body: (request: Request) => ReadableStream<Uint8Array>) {
@@ -54,7 +50,7 @@ Deno.test("requestJson: the time limit covers the body; the line names the host,
       what: "the API-key endpoint",
       timeoutMs: 300,
     }).catch((e) => e);
-    assert.ok(error instanceof NetworkError);
+    assert.ok(error instanceof ServerUnreachable);
     assert.equal(error.timedOut, true);
     assert.equal(
       error.message,
@@ -159,7 +155,7 @@ Deno.test("requestJson ends a body read on time even when fetch ignores the abor
       timeoutMs: 50,
     }),
     (e) =>
-      e instanceof NetworkError && e.timedOut &&
+      e instanceof ServerUnreachable && e.timedOut &&
       e.message.startsWith("the token endpoint at iam.example.org did not"),
   );
   assert.equal(deaf.cancelled(), true);
@@ -196,7 +192,7 @@ Deno.test('requestJson: a body broken off half-way is "could not be reached", as
   await assert.rejects(
     requestJson("https://h/x", { fetch: fake, what: "the token endpoint" }),
     (e) =>
-      e instanceof NetworkError && !e.timedOut &&
+      e instanceof ServerUnreachable && !e.timedOut &&
       e.message === "the token endpoint could not be reached",
   );
 });

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { ServerAnswerUnusable } from "../errors.ts";
 import { registerSecret } from "../redact.ts";
 import { notAToken, notWholeSeconds } from "../ui/messages.ts";
 
@@ -23,7 +24,7 @@ export interface TokenSet {
 }
 
 /** A token response that lacks what RFC 6749 §5.1 requires. */
-export class TokenResponseError extends Error {
+export class TokenResponseError extends ServerAnswerUnusable {
   /** @param detail which field is missing or wrong (never its value) */
   constructor(detail: string) {
     super(`the token response is not usable: ${detail}`);

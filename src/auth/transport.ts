@@ -15,16 +15,7 @@
  */
 
 import type { Env } from "../config.ts";
-import { CliError } from "../errors.ts";
-import {
-  caFileUnusable,
-  certificateExpired,
-  certificateUnknownCa,
-  certificateWrongHost,
-  proxyNeedsCredentials,
-  proxyTunnelRefused,
-  proxyUnreachable,
-} from "../ui/messages.ts";
+import { CaFileUnusable, ConnectionFailure } from "../errors.ts";
 import type { Fetch } from "./http.ts";
 
 /** The environment variables of the transport: the CA file, then the proxies'. */
@@ -164,9 +155,9 @@ export function proxyHost(proxy: ProxySetting): string {
 }
 
 /**
- * Reads PILOT_CA_FILE: one or more PEM certificates. Throws the CliError a
- * person reads when it cannot be read or holds no certificate; never shows
- * the file's contents.
+ * Reads PILOT_CA_FILE: one or more PEM certificates. Throws CaFileUnusable
+ * when it cannot be read or holds no certificate; never shows the file's
+ * contents.
  */
 export function readCaFile(path: string): string {
   let text: string;
@@ -180,16 +171,14 @@ export function readCaFile(path: string): string {
       : error instanceof Deno.errors.IsADirectory
       ? "it is a directory"
       : "it cannot be read";
-    throw new CliError(caFileUnusable(path, why));
+    throw new CaFileUnusable(path, why);
   }
   if (
     !/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.test(text)
   ) {
-    throw new CliError(
-      caFileUnusable(
-        path,
-        "it holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
-      ),
+    throw new CaFileUnusable(
+      path,
+      "it holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
     );
   }
   return text;
@@ -219,18 +208,6 @@ function denoClient({ caCerts, proxy }: ClientOptions): Fetch {
     }
   }
   return (input, init) => fetch(input, { ...init, client });
-}
-
-/** A connection failure told in words, the cause of a NetworkError. */
-export class TransportError extends Error {
-  /**
-   * @param message why it failed and what to do, without a trailing period
-   * @param cause what the runtime threw
-   */
-  constructor(message: string, cause?: unknown) {
-    super(message, { cause });
-    this.name = "TransportError";
-  }
 }
 
 function describeChain(error: unknown): string {
@@ -283,12 +260,12 @@ function withoutCredentials(
   return copy;
 }
 
-/** What went wrong on the way to `url`, told in words, if it is known. */
+/** What went wrong on the way to `url`, if it is known. */
 export function classifyFailure(
   error: unknown,
   url: URL,
   proxy: ProxySetting | undefined,
-): TransportError | undefined {
+): ConnectionFailure | undefined {
   const text = describeChain(error);
   const host = url.host;
   const cause = withoutCredentials(error, proxy);
@@ -296,43 +273,35 @@ export function classifyFailure(
     /UnknownIssuer|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT/
       .test(text)
   ) {
-    return new TransportError(certificateUnknownCa(host), cause);
+    return new ConnectionFailure("unknown-ca", host, undefined, cause);
   }
   if (
     /not valid for name|NotValidForName|ERR_TLS_CERT_ALTNAME_INVALID/.test(
       text,
     )
   ) {
-    return new TransportError(certificateWrongHost(host), cause);
+    return new ConnectionFailure("wrong-host", host, undefined, cause);
   }
   if (
     /certificate expired|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|NotValidYet|certificate not valid yet/i
       .test(text)
   ) {
-    return new TransportError(certificateExpired(host), cause);
+    return new ConnectionFailure("expired-certificate", host, undefined, cause);
   }
   if (!proxy) return undefined;
+  const via = { proxy: proxyHost(proxy), variable: proxy.variable };
   if (/proxy authentication required|\(407\)/i.test(text)) {
-    return new TransportError(
-      proxyNeedsCredentials(proxyHost(proxy), proxy.variable),
-      cause,
-    );
+    return new ConnectionFailure("proxy-credentials", host, via, cause);
   }
   // Deno's words, then undici's ("Proxy response (502) !== 200 ...").
   if (/unsuccessful tunnel|Proxy response \(\d+\)/i.test(text)) {
-    return new TransportError(
-      proxyTunnelRefused(proxyHost(proxy), proxy.variable, host),
-      cause,
-    );
+    return new ConnectionFailure("proxy-tunnel-refused", host, via, cause);
   }
   if (
     /connection refused|ECONNREFUSED|dns error|ENOTFOUND|EAI_AGAIN|tcp connect error|EHOSTUNREACH|ENETUNREACH/i
       .test(text)
   ) {
-    return new TransportError(
-      proxyUnreachable(proxyHost(proxy), proxy.variable),
-      cause,
-    );
+    return new ConnectionFailure("proxy-unreachable", host, via, cause);
   }
   return undefined;
 }
@@ -341,7 +310,7 @@ export function classifyFailure(
  * The fetch pilotcli uses: the runtime's own when no transport variable is
  * set, else one that trusts PILOT_CA_FILE and goes through the proxy
  * NO_PROXY leaves (a client per choice, made on first use), and whose
- * connection failures are TransportErrors.
+ * connection failures are ConnectionFailures.
  */
 export function transportFetch(env: Env, base: Fetch = fetch): Fetch {
   let settings: TransportSettings | undefined;

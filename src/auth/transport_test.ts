@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
-import { CliError } from "../errors.ts";
+import { CaFileUnusable, CliError } from "../errors.ts";
 import {
   certificateUnknownCa,
+  connectionFailureReason,
   proxyNeedsCredentials,
   proxyUnreachable,
 } from "../ui/messages.ts";
-import { NetworkError, requestJson } from "./http.ts";
+import { ServerUnreachable } from "../errors.ts";
+import { requestJson } from "./http.ts";
 import { asCliError } from "../cli/failure.ts";
 import {
   bypassesProxy,
@@ -164,7 +166,7 @@ Deno.test("classifyFailure knows Deno's and Node's words for each failure", () =
     const classified = classifyFailure(error, url, proxy);
     if (expected === undefined) assert.equal(classified, undefined);
     else {
-      const message = classified?.message ?? "";
+      const message = classified ? connectionFailureReason(classified) : "";
       assert.ok(message.includes(expected), message);
       assert.ok(!message.includes("hunter2"));
       assert.ok(!message.includes("someone"));
@@ -193,7 +195,7 @@ Deno.test("a runtime error quoting the proxy URL loses its credentials", () => {
     proxy,
   )!;
   assert.equal(
-    classified.message,
+    connectionFailureReason(classified),
     proxyNeedsCredentials("proxy.example.org:3128", "HTTPS_PROXY"),
   );
   let text = "";
@@ -264,7 +266,7 @@ Deno.test("a known connection failure is the line of the action that met it", as
       fetch,
       what: "the token endpoint",
     }).catch((e) => e);
-    assert.ok(error instanceof NetworkError);
+    assert.ok(error instanceof ServerUnreachable);
     const line = asCliError(error, "Login failed");
     assert.ok(line instanceof CliError);
     assert.equal(
@@ -307,14 +309,17 @@ Deno.test("readCaFile: one line for a missing file or one without a certificate"
       ]
     ) {
       assert.throws(() => readCaFile(path), (error: unknown) => {
-        assert.ok(error instanceof CliError);
+        assert.ok(error instanceof CaFileUnusable);
+        assert.equal(error.path, path);
+        const line = asCliError(error, "unused");
+        assert.ok(line instanceof CliError);
         assert.ok(
-          error.message.startsWith(
+          line.message.startsWith(
             `PILOT_CA_FILE is not usable: ${path}: ${why}`,
           ),
-          error.message,
+          line.message,
         );
-        assert.ok(!error.message.includes("secret-looking"));
+        assert.ok(!line.message.includes("secret-looking"));
         return true;
       });
     }

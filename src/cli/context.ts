@@ -1,6 +1,6 @@
 /**
  * What a command's run function is given: the terminal, the environment,
- * the network, the clock and the session store. `denoContext` wires the
+ * the network, the clock and the session store. `runtimeContext` wires the
  * real ones; tests hand in their own.
  *
  * @module

@@ -1,52 +1,124 @@
 /**
  * Turns what can go wrong into the one line a person reads: what failed,
- * why, and what to do next.
+ * why, and what to do next. This is the one place where the typed errors of
+ * auth/, session/ and the session core meet the CLI's texts.
  *
  * @module
  */
 
-import { CliError } from "../errors.ts";
+import {
+  CaFileUnusable,
+  CliError,
+  ConnectionFailure,
+  DeviceCodeDenied,
+  DeviceCodeExpired,
+  DeviceLoginUnsupported,
+  InvalidApiKey,
+  ServerAnswerUnusable,
+  ServerRefused,
+  ServerUnreachable,
+  SessionIdle,
+  SessionLockFailed,
+  SessionMissing,
+  SessionNotSaved,
+  SessionOfAnotherServer,
+  SessionRevoked,
+  SessionStorageFailed,
+  UnsafeSessionFile,
+} from "../errors.ts";
 import { redact } from "../redact.ts";
-import { connectionFailed } from "../ui/messages.ts";
+import {
+  API_KEY_INVALID,
+  caFileUnusable,
+  connectionFailed,
+  connectionFailureReason,
+  DEVICE_DENIED,
+  DEVICE_EXPIRED,
+  DEVICE_UNSUPPORTED,
+  deviceLoginRefused,
+  deviceTokenRefused,
+  serverTrouble,
+  serverUnreachable,
+  SESSION_INVALID,
+  sessionLockFailed,
+  sessionNotSaved,
+  sessionStorageFailed,
+  unsafeSessionFile,
+} from "../ui/messages.ts";
 import { inert } from "../ui/terminal_text.ts";
 
-// Told apart by name, not instanceof, so that this module does not load the
-// network code on paths that never touch the network.
-const SERVER_TROUBLE = new Set([
-  "ProtocolError",
-  "DiscoveryError",
-  "TokenResponseError",
-  "DeviceAuthorizationError",
-]);
-
 /**
- * `error` as a CliError whose line starts with `action` ("Login failed").
- * CliErrors and anything that is not an Error (an abort reason) pass as
- * they are.
+ * `error` as a CliError whose line starts with `action` ("Login failed")
+ * where the line names what failed. CliErrors and anything that is not an
+ * Error (an abort reason) pass as they are, and so do errors no line is
+ * known for (bugs).
  */
 export function asCliError(error: unknown, action: string): unknown {
   if (error instanceof CliError || !(error instanceof Error)) return error;
-  if (error.name === "NetworkError") {
+  const line = lineFor(error, action);
+  return line === undefined ? error : new CliError(line, { cause: error });
+}
+
+function lineFor(error: Error, action: string): string | undefined {
+  if (
+    error instanceof SessionMissing || error instanceof SessionIdle ||
+    error instanceof SessionRevoked || error instanceof SessionOfAnotherServer
+  ) {
+    return SESSION_INVALID;
+  }
+  if (error instanceof UnsafeSessionFile) {
+    return unsafeSessionFile(error.path, error.kind, error.problem, error);
+  }
+  if (error instanceof SessionStorageFailed) {
+    return sessionStorageFailed(
+      error.operation,
+      error.path,
+      error.detail,
+      error.reason,
+    );
+  }
+  if (error instanceof SessionNotSaved) {
+    return sessionNotSaved(error.session === null, error.path, error.detail);
+  }
+  if (error instanceof SessionLockFailed) {
+    return sessionLockFailed(
+      error.path,
+      error.operation,
+      error.detail,
+      error.busy,
+    );
+  }
+  if (error instanceof CaFileUnusable) {
+    return caFileUnusable(error.path, error.reason);
+  }
+  if (error instanceof InvalidApiKey) return API_KEY_INVALID;
+  if (error instanceof DeviceCodeDenied) return DEVICE_DENIED;
+  if (error instanceof DeviceCodeExpired) return DEVICE_EXPIRED;
+  if (error instanceof DeviceLoginUnsupported) return DEVICE_UNSUPPORTED;
+  if (error instanceof ServerRefused) {
+    if (error.endpoint === "the device authorization endpoint") {
+      return deviceLoginRefused(error.status, error.error);
+    }
+    if (error.endpoint === "the token endpoint") {
+      return deviceTokenRefused(error.status, error.error);
+    }
+    return serverTrouble(action, error.message);
+  }
+  if (error instanceof ServerUnreachable) {
     // A connection failure of a known kind (a certificate, the proxy) says
     // what to do about it instead.
-    if (error.cause instanceof Error && error.cause.name === "TransportError") {
-      return new CliError(
-        connectionFailed(action, error.message, error.cause.message),
-        { cause: error },
-      );
-    }
-    return new CliError(
-      `${action}: ${error.message}. Check your network connection and PILOT_AUTH_URL, then try again.`,
-      { cause: error },
-    );
+    return error.cause instanceof ConnectionFailure
+      ? connectionFailed(
+        action,
+        error.message,
+        connectionFailureReason(error.cause),
+      )
+      : serverUnreachable(action, error.message);
   }
-  if (SERVER_TROUBLE.has(error.name)) {
-    return new CliError(
-      `${action}: ${error.message}. Check PILOT_AUTH_URL; if it is right, the server is having trouble: try again later.`,
-      { cause: error },
-    );
+  if (error instanceof ServerAnswerUnusable) {
+    return serverTrouble(action, error.message);
   }
-  return error;
+  return undefined;
 }
 
 /**
@@ -56,7 +128,12 @@ export function asCliError(error: unknown, action: string): unknown {
  * made inert: whatever an error holds, it stays one line on the terminal.
  */
 export function formatFailure(error: unknown, debug: boolean): string {
-  const line = error instanceof CliError
+  // Typed errors that no command put words to (a store's, say) get theirs
+  // here; the action is only used by server trouble, which commands word.
+  const mapped = asCliError(error, "pilotcli failed");
+  const line = mapped instanceof CliError
+    ? mapped.message
+    : error instanceof CliError
     ? error.message
     : `pilotcli failed unexpectedly: ${
       error instanceof Error ? error.message : String(error)

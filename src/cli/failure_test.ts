@@ -1,15 +1,19 @@
 import assert from "node:assert/strict";
 import { DiscoveryError, parseDiscovery } from "../auth/discovery.ts";
-import { NetworkError, ProtocolError } from "../auth/http.ts";
+import { ProtocolError } from "../auth/http.ts";
 import { TokenResponseError } from "../auth/tokens.ts";
-import { CliError } from "../errors.ts";
+import { CliError, ServerUnreachable } from "../errors.ts";
 import { inert } from "../ui/terminal_text.ts";
 import { asCliError, formatFailure } from "./failure.ts";
 
 Deno.test("asCliError turns every server failure into one line starting with the action", () => {
   for (
     const error of [
-      new NetworkError("the token endpoint", true),
+      new ServerUnreachable(
+        "https://iam.example.org",
+        "the token endpoint did not answer in time",
+        true,
+      ),
       new ProtocolError(
         "the token endpoint answered HTTP 502 without a JSON object",
         502,

@@ -5,18 +5,12 @@
  * @module
  */
 
-import { exchangeApiKey } from "../auth/api_key.ts";
-import { pollForTokens, requestDeviceAuthorization } from "../auth/device.ts";
-import type { Endpoints } from "../auth/discovery.ts";
 import type { TokenSet } from "../auth/tokens.ts";
-import { usernameOf } from "../auth/tokens.ts";
-import type { AuthConfig } from "../config.ts";
+import type { SessionCore } from "../core/session_core.ts";
 import { CliError, EXIT_INTERRUPTED, EXIT_USAGE } from "../errors.ts";
 import { TypedInterrupt } from "../ui/io.ts";
 import { registerSecret } from "../redact.ts";
-import type { Session } from "../session/session.ts";
 import {
-  DEVICE_UNSUPPORTED,
   QR_LEFT_OUT,
   TRYING_API_KEY,
   TRYING_DEVICE_CODE,
@@ -26,9 +20,8 @@ import {
 } from "../ui/messages.ts";
 import type { LoginFlags } from "./app.ts";
 import type { Context } from "./context.ts";
-import { endAtServer, endpointsFor } from "./active_session.ts";
+import { openSessionCore } from "./active_session.ts";
 import { asCliError } from "./failure.ts";
-import { loadSettings } from "./settings.ts";
 import { startBrowserHelp } from "./web.ts";
 
 /** What `user login` was asked to do. */
@@ -46,59 +39,36 @@ export async function runLogin(
   ctx: Context,
   options: LoginOptions,
 ): Promise<void> {
-  const { auth, dir } = loadSettings(ctx);
-  const endpoints = endpointsFor(ctx, auth, dir);
-  const store = await ctx.openStore(dir);
-  // Corrupt sessions moved aside by earlier runs end with this login; one
-  // that the find below moves aside stays while the new session lasts, as
-  // its warning says where it is.
-  const leftovers = store.corruptFiles();
-  // Refuse an unsafe session file before the person spends time approving.
-  await store.find();
+  const { core } = await openSessionCore(ctx);
+  // Corrupt sessions moved aside by earlier runs end with this login.
+  const leftovers = await core.beginLogin();
   const apiKey = await resolveApiKey(ctx, options.apiKey);
   const method = apiKey === undefined ? "device-code" : "api-key";
   let tokens: TokenSet;
   try {
-    tokens = apiKey === undefined
-      ? await deviceLogin(
+    if (apiKey === undefined) {
+      tokens = await deviceLogin(
         ctx,
-        auth,
-        endpoints,
+        core,
         options.noQr ?? false,
         options.web ?? false,
-      )
-      : await apiKeyLogin(ctx, auth, apiKey);
+      );
+    } else {
+      ctx.stderr.write(`${TRYING_API_KEY}\n`);
+      tokens = await core.exchangeApiKey(apiKey);
+    }
   } catch (error) {
     throw asCliError(
       error,
       `Failed to log in using "${method}" method`,
     );
   }
-  const session: Session = {
-    version: 1,
-    authUrl: auth.authUrl,
-    clientId: auth.clientId,
-    method,
-    username: usernameOf(tokens.accessToken),
-    ...tokens,
-    lastActiveAt: Math.floor(ctx.clock.now() / 1000),
-    ...(apiKey === undefined ? {} : { apiKey }),
-  };
-  let replaced: Session | undefined;
-  await store.update((current) => {
-    replaced = current;
-    return Promise.resolve(session);
-  });
-  store.removeCorrupt(leftovers);
+  const { replaced } = await core.saveLogin(method, tokens, apiKey, leftovers);
   ctx.stderr.write(`${WELCOME}\n`);
-  if (
-    replaced?.authUrl === auth.authUrl && replaced.clientId === auth.clientId
-  ) {
-    // The session this login replaced ends at the server too, so that its
-    // refresh token is worth nothing to whoever may have copied it. Best
-    // effort, and silent: the new session is what the person asked for.
-    await endAtServer(ctx, endpoints, auth, replaced);
-  }
+  // The session this login replaced ends at the server too, so that its
+  // refresh token is worth nothing to whoever may have copied it. Best
+  // effort, and silent: the new session is what the person asked for.
+  if (replaced) await core.endAtServer(replaced);
 }
 
 /** The key from --api-key, standard input ("-") or PILOT_API_KEY. */
@@ -133,73 +103,38 @@ async function resolveApiKey(
   return key?.trim();
 }
 
-async function apiKeyLogin(
-  ctx: Context,
-  auth: AuthConfig,
-  apiKey: string,
-): Promise<TokenSet> {
-  ctx.stderr.write(`${TRYING_API_KEY}\n`);
-  return await exchangeApiKey(auth.authUrl, apiKey, {
-    fetch: ctx.fetch,
-    nowSeconds: () => Math.floor(ctx.clock.now() / 1000),
-    signal: ctx.signal,
-    timeoutMs: auth.httpTimeoutMs,
-  });
-}
-
 async function deviceLogin(
   ctx: Context,
-  auth: AuthConfig,
-  endpointsOf: () => Promise<Endpoints>,
+  core: SessionCore,
   noQr: boolean,
   web: boolean,
 ): Promise<TokenSet> {
   ctx.stderr.write(`${TRYING_DEVICE_CODE}\n`);
-  const flow = {
-    fetch: ctx.fetch,
-    clock: ctx.clock,
-    signal: ctx.signal,
-    timeoutMs: auth.httpTimeoutMs,
-  };
-  const endpoints = await endpointsOf();
-  if (!endpoints.deviceAuthorizationEndpoint) {
-    throw new CliError(DEVICE_UNSUPPORTED);
-  }
-  const authorization = await requestDeviceAuthorization(
-    endpoints.deviceAuthorizationEndpoint,
-    auth.clientId,
-    flow,
-  );
-  const link = authorization.verificationUriComplete ??
-    authorization.verificationUri;
-  const lines = verificationLines(
-    link,
-    authorization.verificationUriComplete ? undefined : authorization.userCode,
-  );
-  if (!noQr) {
-    // Only login draws QR codes: load the library here, not at start-up.
-    const { QrTooLongError, renderQr } = await import("../ui/qr.ts");
-    try {
-      lines.push("", await renderQr(link), "");
-    } catch (error) {
-      // The link alone still does: say why there is no code, and go on.
-      if (!(error instanceof QrTooLongError)) throw error;
-      lines.push(QR_LEFT_OUT);
-    }
-  }
-  ctx.stderr.write(`${lines.join("\n")}\n`);
-  const stopBrowserHelp = startBrowserHelp(ctx, link, web);
-  ctx.stderr.write(`${WAITING}\n`);
-  try {
-    return await pollForTokens(
-      endpoints.tokenEndpoint,
-      auth.clientId,
-      authorization,
-      flow,
+  return await core.deviceLogin(async (authorization) => {
+    const link = authorization.verificationUriComplete ??
+      authorization.verificationUri;
+    const lines = verificationLines(
+      link,
+      authorization.verificationUriComplete
+        ? undefined
+        : authorization.userCode,
     );
-  } finally {
-    stopBrowserHelp();
-  }
+    if (!noQr) {
+      // Only login draws QR codes: load the library here, not at start-up.
+      const { QrTooLongError, renderQr } = await import("../ui/qr.ts");
+      try {
+        lines.push("", await renderQr(link), "");
+      } catch (error) {
+        // The link alone still does: say why there is no code, and go on.
+        if (!(error instanceof QrTooLongError)) throw error;
+        lines.push(QR_LEFT_OUT);
+      }
+    }
+    ctx.stderr.write(`${lines.join("\n")}\n`);
+    const stopBrowserHelp = startBrowserHelp(ctx, link, web);
+    ctx.stderr.write(`${WAITING}\n`);
+    return stopBrowserHelp;
+  });
 }
 
 /** The Stricli entry of `user login`. */

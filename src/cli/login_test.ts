@@ -3,7 +3,7 @@ import { CliError, EXIT_INTERRUPTED } from "../errors.ts";
 import { FileSessionStore } from "../session/store.ts";
 import { LineReader, type TextWriter } from "../ui/io.ts";
 import type { Context } from "./context.ts";
-import { systemClock } from "./deno_context.ts";
+import { systemClock } from "../core/clock.ts";
 import { runLogin } from "./login.ts";
 
 /** Whether `path` exists. */

@@ -14,7 +14,7 @@ import {
   LOGOUT_PROMPT,
   LOGOUT_SERVER_UNREACHABLE,
 } from "../ui/messages.ts";
-import { endAtServer, useSession } from "./active_session.ts";
+import { useSession } from "./active_session.ts";
 import type { LogoutFlags } from "./app.ts";
 import type { Context } from "./context.ts";
 
@@ -42,7 +42,7 @@ export async function runLogout(
   ctx: Context,
   options: LogoutOptions,
 ): Promise<void> {
-  const { session, auth, store, endpoints } = await useSession(ctx, {
+  const { session, core } = await useSession(ctx, {
     fresh: false,
   });
   if (!options.yes) {
@@ -56,13 +56,11 @@ export async function runLogout(
       return;
     }
   }
-  if (!await endAtServer(ctx, endpoints, auth, session)) {
+  if (!await core.endAtServer(session)) {
     ctx.stderr.write(`${LOGOUT_SERVER_UNREACHABLE}\n`);
   }
   // Whatever the server said, this machine forgets the session.
-  await store.delete();
-  // A corrupt session moved aside once may hold tokens: not past this one.
-  store.removeCorrupt();
+  await core.forget();
   ctx.stderr.write(`${LOGOUT_DONE}\n`);
 }
 

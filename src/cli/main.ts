@@ -10,7 +10,7 @@ import { CliError, EXIT_FAILURE, EXIT_INTERRUPTED } from "../errors.ts";
 import { interruptSignals } from "../runtime/os.ts";
 import { COMMANDS, isRoute, type Route } from "./commands.ts";
 import type { Context } from "./context.ts";
-import { denoContext } from "./deno_context.ts";
+import { runtimeContext } from "./runtime_context.ts";
 import { formatFailure } from "./failure.ts";
 import { quickAnswer } from "./help.ts";
 import { resolve } from "./spec.ts";
@@ -18,7 +18,7 @@ import { resolve } from "./spec.ts";
 /** Runs pilotcli with `args` and returns the exit code. */
 export async function main(
   args: readonly string[],
-  makeContext: (signal: AbortSignal) => Context = denoContext,
+  makeContext: (signal: AbortSignal) => Context = runtimeContext,
 ): Promise<number> {
   // Help and version need neither the parser nor a signal handler.
   const answer = quickAnswer(args);

@@ -3,7 +3,7 @@ import { FileSessionStore } from "../session/store.ts";
 import { AUTH_URL_MISSING, SESSION_INVALID } from "../ui/messages.ts";
 import { LineReader, type TextWriter } from "../ui/io.ts";
 import type { Context } from "./context.ts";
-import { systemClock } from "./deno_context.ts";
+import { systemClock } from "../core/clock.ts";
 import { main } from "./main.ts";
 
 interface Run {

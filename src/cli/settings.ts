@@ -42,8 +42,11 @@ function missing(flags: string): CliError {
   );
 }
 
-/** Reads the settings, failing first on a permission Deno would refuse. */
-export function loadSettings(ctx: Context): Settings {
+/**
+ * Checks that Deno lets pilotcli read its environment variables; throws
+ * the line naming the flag to add when it does not.
+ */
+export function checkEnvPermission(): void {
   if (!ENV_VARS.every((variable) => granted({ name: "env", variable }))) {
     throw missing(
       `pilotcli may not read its environment variables, so it needs --allow-env=${
@@ -51,11 +54,24 @@ export function loadSettings(ctx: Context): Settings {
       }`,
     );
   }
+}
+
+/** Reads the settings from the environment; checks no permission. */
+export function readSettings(ctx: Context): Settings {
   const auth = {
     ...readAuthConfig(ctx.env),
     httpTimeoutMs: readHttpTimeoutMs(ctx.env),
   };
-  const dir = configDir(ctx.env, ctx.os);
+  return { auth, dir: configDir(ctx.env, ctx.os) };
+}
+
+/**
+ * Checks that Deno lets pilotcli use what `settings` name: the server, the
+ * CA file (read now, so that a bad file is one line, not a network
+ * failure), the config dir. Throws the line naming the flag to add.
+ */
+export function checkPermissions(ctx: Context, settings: Settings): void {
+  const { auth, dir } = settings;
   const url = new URL(auth.authUrl);
   const port = url.port || (url.protocol === "https:" ? "443" : "80");
   if (!granted({ name: "net", host: `${url.hostname}:${port}` })) {
@@ -70,7 +86,6 @@ export function loadSettings(ctx: Context): Settings {
         `pilotcli may not read PILOT_CA_FILE ${caFile}, so it needs --allow-read=${dir},${caFile}`,
       );
     }
-    // Read now, so that a bad file is this one line, not a network failure.
     readCaFile(caFile);
   }
   if (
@@ -81,5 +96,15 @@ export function loadSettings(ctx: Context): Settings {
       `pilotcli may not use its config dir ${dir}, so it needs --allow-read=${dir} --allow-write=${dir}`,
     );
   }
-  return { auth, dir };
+}
+
+/**
+ * The settings, each permission they need checked first: reading the
+ * environment before it is read, the rest once it is known what to ask for.
+ */
+export function readCheckedSettings(ctx: Context): Settings {
+  checkEnvPermission();
+  const settings = readSettings(ctx);
+  checkPermissions(ctx, settings);
+  return settings;
 }

@@ -4,10 +4,8 @@
  * throws the same `Deno.errors.*` classes, each with a `code`.
  *
  * They are synchronous, as are all the session modules' file operations: the
- * files are tiny and local, nothing else runs meanwhile, and in a cold Deno
- * process each first asynchronous operation costs 0.1 to 0.4 ms against
- * 0.02 to 0.1 ms for its synchronous twin (measured), which adds up to about
- * 2 ms of the start-up of every command that uses the session.
+ * files are tiny and local, nothing else runs meanwhile, and the first
+ * asynchronous calls of a cold process cost start-up (docs/benchmarks.md).
  *
  * @module
  */
@@ -204,8 +202,8 @@ export function joinPath(dir: string, name: string): string {
  * `bytes` random bytes in hex, for what must not collide between processes:
  * temporary file names (the files are created exclusively, in the owner-only
  * config dir) and lock stamps. Neither is a secret, so Math.random (seeded
- * from the OS in each process) does; WebCrypto would cost Node about 1.6 ms
- * to load on every run (docs/benchmarks.md).
+ * from the OS in each process) does; WebCrypto would cost Node its loading
+ * on every run (docs/benchmarks.md).
  */
 export function randomHex(bytes: number): string {
   let hex = "";

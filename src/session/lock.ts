@@ -12,7 +12,7 @@
  * @module
  */
 
-import { CliError } from "../errors.ts";
+import { SessionLockFailed } from "../errors.ts";
 import {
   createExclusive,
   errorCode,
@@ -76,16 +76,17 @@ interface Settings {
  * can write the session then, so a caller that only reads may do without
  * the lock.
  */
-export class LockUnavailableError extends CliError {
+export class LockUnavailableError extends SessionLockFailed {
   /** The file system error's code: EROFS, EACCES, EPERM, ENOSPC or EDQUOT. */
   readonly code: string;
 
   /**
+   * @param path the lock file
    * @param code the file system error's code
    * @param options the underlying error as `cause`
    */
-  constructor(code: string, options: { cause: unknown }) {
-    super(lockMessage(options.cause), options);
+  constructor(path: string, code: string, options: { cause: unknown }) {
+    super(path, "lock", errorDetail(options.cause), options);
     this.name = "LockUnavailableError";
     this.code = code;
   }
@@ -108,7 +109,7 @@ export interface HeldLock {
    * Starts the heartbeat that keeps the lock fresh, for work that may last
    * longer than the staleness limit (a network request). Short work does
    * without: a lock younger than `staleMs` is not taken over anyway, and the
-   * first timer of a Deno process costs about 5 ms of start-up.
+   * first timer of a Deno process costs start-up (docs/benchmarks.md).
    */
   keepAlive(): void;
 }
@@ -124,7 +125,7 @@ export interface HeldLock {
  * uids (Windows); `keepAlive()` starts the heartbeat for long work.
  * @param options timeout, staleness, heartbeat, clock and sleep
  * @returns what `fn` returns
- * @throws {CliError} when the lock is still held by a live process after
+ * @throws {SessionLockFailed} when the lock is still held by a live process after
  * `timeoutMs`, or when the lock file can not be created or removed
  */
 export async function withLock<T>(
@@ -165,7 +166,7 @@ export async function withLock<T>(
   };
 
   // Only a started heartbeat is cleared: in Deno, even clearInterval(undefined)
-  // loads the timer machinery, about 5 ms of a short run's start-up.
+  // loads the timer machinery (docs/benchmarks.md).
   const stopHeartbeat = () => {
     if (timer !== undefined) clearInterval(timer);
   };
@@ -196,7 +197,7 @@ async function acquire(lockPath: string, settings: Settings): Promise<Held> {
     try {
       file = createExclusive(lockPath);
     } catch (err) {
-      throw lockError(err);
+      throw lockError(lockPath, err);
     }
     if (file !== undefined) return claim(lockPath, file, settings.now);
 
@@ -206,9 +207,7 @@ async function acquire(lockPath: string, settings: Settings): Promise<Held> {
     if (age > settings.staleMs && takeOver(lockPath, settings)) continue;
 
     if (settings.now() >= deadline) {
-      throw new CliError(
-        `Could not lock the session: ${lockPath} is held by another pilotcli process. Try again, or delete it if no pilotcli is running.`,
-      );
+      throw new SessionLockFailed(lockPath, "lock", "", { busy: true });
     }
     if (!waiting) {
       waiting = true;
@@ -246,7 +245,7 @@ function claim(lockPath: string, file: Deno.FsFile, now: () => number): Held {
     } catch {
       // The claim's error is the one to report.
     }
-    throw lockError(err);
+    throw lockError(lockPath, err);
   }
 }
 
@@ -284,7 +283,7 @@ function takeOver(lockPath: string, settings: Settings): boolean {
       removeIfPresent(guardPath);
     }
   } catch (err) {
-    throw lockError(err);
+    throw lockError(lockPath, err);
   }
 }
 
@@ -303,12 +302,9 @@ function release(lockPath: string, held: Held): void {
     // tell: a file made right after a removal often gets the same one.)
     if (content === held.stamp) removeIfPresent(lockPath);
   } catch (err) {
-    throw new CliError(
-      `Could not unlock the session: ${
-        errorDetail(err)
-      }. Delete ${lockPath} if no pilotcli is running.`,
-      { cause: err },
-    );
+    throw new SessionLockFailed(lockPath, "unlock", errorDetail(err), {
+      cause: err,
+    });
   }
 }
 
@@ -326,19 +322,15 @@ function touch(path: string, now: () => number): void {
   Deno.utimeSync(path, seconds, seconds);
 }
 
-function lockError(err: unknown): CliError {
-  if (err instanceof CliError) return err;
+function lockError(lockPath: string, err: unknown): SessionLockFailed {
+  if (err instanceof SessionLockFailed) return err;
   const code = errorCode(err);
   if (typeof code === "string" && UNWRITABLE.has(code)) {
-    return new LockUnavailableError(code, { cause: err });
+    return new LockUnavailableError(lockPath, code, { cause: err });
   }
-  return new CliError(lockMessage(err), { cause: err });
-}
-
-function lockMessage(err: unknown): string {
-  return `Could not lock the session: ${
-    errorDetail(err)
-  }. Check that pilotcli may write to its config directory.`;
+  return new SessionLockFailed(lockPath, "lock", errorDetail(err), {
+    cause: err,
+  });
 }
 
 function unrefTimer(timer: unknown): void {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { CliError } from "../errors.ts";
+import { asCliError } from "../cli/failure.ts";
+import { CliError, SessionLockFailed } from "../errors.ts";
 import { withLock } from "./lock.ts";
 import { exists } from "./testdata/fixtures.ts";
 
@@ -12,6 +13,11 @@ async function leaveLock(path: string, ageMs: number): Promise<void> {
   await Deno.writeTextFile(path, "", { createNew: true, mode: 0o600 });
   const seconds = (Date.now() - ageMs) / 1000;
   await Deno.utime(path, seconds, seconds);
+}
+
+/** The CLI's line for a lock failure. */
+function cliLine(err: unknown): string {
+  return (asCliError(err, "unused") as Error).message;
 }
 
 function timeoutMessage(lockPath: string): string {
@@ -122,7 +128,8 @@ Deno.test("withLock does not take over a live lock: keepAlive's heartbeat keeps 
         timeoutMs: 1_500,
       }),
       (err) =>
-        err instanceof CliError && err.message === timeoutMessage(lockPath),
+        err instanceof SessionLockFailed && err.busy &&
+        cliLine(err) === timeoutMessage(lockPath),
     );
     assert.equal(await exists(lockPath), true, "the holder keeps its lock");
 
@@ -139,7 +146,7 @@ Deno.test("withLock does not take over a live lock: keepAlive's heartbeat keeps 
   }
 });
 
-Deno.test("withLock times out with a one-line CliError, polling with a small random backoff", async () => {
+Deno.test("withLock times out with a SessionLockFailed (one line in the CLI), polling with a small random backoff", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const lockPath = `${dir}/session.lock`;
@@ -158,8 +165,8 @@ Deno.test("withLock times out with a one-line CliError, polling with a small ran
         },
       }),
       (err) =>
-        err instanceof CliError && err.exitCode === 1 &&
-        err.message === timeoutMessage(lockPath),
+        err instanceof SessionLockFailed && err.busy &&
+        cliLine(err) === timeoutMessage(lockPath),
     );
     assert.ok(sleeps.length > 100, `polled ${sleeps.length} times`);
     assert.ok(sleeps.every((ms) => ms >= 10 && ms <= 50), "10 to 50 ms");
@@ -208,9 +215,9 @@ Deno.test("withLock reports a lock directory it can not write to", async () => {
     await assert.rejects(
       withLock(lockPath, () => Promise.resolve()),
       (err) =>
-        err instanceof CliError &&
-        err.message.startsWith("Could not lock the session: ") &&
-        err.message.includes(lockPath),
+        err instanceof SessionLockFailed && !err.busy &&
+        cliLine(err).startsWith("Could not lock the session: ") &&
+        cliLine(err).includes(lockPath),
     );
   } finally {
     await Deno.remove(dir, { recursive: true });

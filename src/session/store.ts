@@ -8,19 +8,23 @@
  * directory takes no new file (read-only file system, no write permission,
  * full disk), nobody can write the session either: a read then goes on
  * without the lock, and only a write fails, with a
- * {@linkcode SessionNotSavedError} that carries what could not be stored.
+ * {@linkcode SessionNotSaved} that carries what could not be stored.
  * Writes go to a temporary file created with mode 0600
  * that is renamed over `session.json`, so the file is never partly written
  * and never readable by others, whatever the umask.
  *
  * On Unix the directory and the file must belong to the current user and be
- * closed to group and others; a session that is not is refused with the
- * command that fixes it.
+ * closed to group and others; a session that is not is refused with an
+ * {@linkcode UnsafeSessionFile} that says what is wrong.
  *
  * @module
  */
 
-import { CliError } from "../errors.ts";
+import {
+  SessionNotSaved,
+  SessionStorageFailed,
+  UnsafeSessionFile,
+} from "../errors.ts";
 import { checksModes, checksOwner } from "../runtime/os.ts";
 import {
   errorDetail,
@@ -52,8 +56,11 @@ export type UpdateFn = (
 
 /** Reads and writes the one session of a pilotcli installation. */
 export interface SessionStore {
-  /** Read the session; undefined when there is none. */
-  find(): Promise<Session | undefined>;
+  /**
+   * Read the session under the lock (so it checks the files and may move a
+   * corrupt one aside); undefined when there is none.
+   */
+  readLocked(): Promise<Session | undefined>;
   /**
    * Under the lock: read the current session again, pass it to fn, then
    * write what fn returns (a Session: save atomically; null: delete the
@@ -71,44 +78,34 @@ export interface SessionStore {
   removeCorrupt(paths?: string[]): void;
 }
 
-/**
- * An update's result could not be stored: the lock or the file could not
- * be written (read-only directory, full disk). Its message is the one line
- * for the user; `session` is what was to be stored (null: a deletion), so
- * that a caller may still use what it got, e.g. a refreshed access token.
- */
-export class SessionNotSavedError extends CliError {
-  /** What could not be stored; null when the session was to be deleted. */
-  readonly session: Session | null;
-  /** Why, as the file system said it. */
-  readonly detail: string;
-
-  /**
-   * @param session what could not be stored, null for a deletion
-   * @param path the session file
-   * @param cause the file system error
-   */
-  constructor(session: Session | null, path: string, cause: unknown) {
-    const detail = errorDetail(
-      cause instanceof LockUnavailableError ? cause.cause : cause,
-    );
-    const dir = path.replace(/[\\/][^\\/]*$/, "");
-    super(
-      session === null
-        ? `Could not delete the session: ${detail}. Delete ${path} yourself.`
-        : `Could not save the session: ${detail}. Check that ${dir} is writable and the disk is not full.`,
-      { cause },
-    );
-    this.name = "SessionNotSavedError";
-    this.session = session;
-    this.detail = detail;
-  }
+/** What could not be stored, from the file system error (the lock's, or the write's). */
+function notSaved(
+  session: Session | null,
+  path: string,
+  cause: unknown,
+): SessionNotSaved {
+  const detail = errorDetail(
+    cause instanceof LockUnavailableError ? cause.cause : cause,
+  );
+  return new SessionNotSaved(session, path, detail, cause);
 }
+
+/** What the store tells its user without failing. */
+export type StoreWarning = {
+  /** A corrupt session file was moved aside: the user must log in again. */
+  kind: "moved-aside";
+  /** The session file. */
+  path: string;
+  /** Why it is unreadable. */
+  reason: string;
+  /** Where it is now. */
+  target: string;
+};
 
 /** Options of {@linkcode FileSessionStore}. */
 export interface FileSessionStoreOptions {
-  /** Shows a warning line to the user; default `console.error`. */
-  warn?: (line: string) => void;
+  /** Hears what the user should be told; default: nothing. */
+  warn?: (warning: StoreWarning) => void;
   /** How to wait for and hold the lock. */
   lock?: LockOptions;
   /**
@@ -137,7 +134,7 @@ export class FileSessionStore implements SessionStore {
   /** The session file, `<dir>/session.json`. */
   readonly path: string;
   readonly #lockPath: string;
-  readonly #warn: (line: string) => void;
+  readonly #warn: (warning: StoreWarning) => void;
   readonly #lockOptions: LockOptions | undefined;
   readonly #windows: boolean;
   readonly #checksModes: boolean;
@@ -153,7 +150,7 @@ export class FileSessionStore implements SessionStore {
     this.dir = dir;
     this.path = joinPath(dir, SESSION_FILE);
     this.#lockPath = joinPath(dir, LOCK_FILE);
-    this.#warn = options.warn ?? ((line) => console.error(line));
+    this.#warn = options.warn ?? (() => {});
     this.#lockOptions = options.lock;
     // Which checks apply is decided by OS in src/runtime/os.ts.
     const os = options.platform === undefined
@@ -171,7 +168,7 @@ export class FileSessionStore implements SessionStore {
    * directory exists) so that the uid of this process is known for the owner
    * check, and a corrupt file can be moved aside safely.
    */
-  async find(): Promise<Session | undefined> {
+  async readLocked(): Promise<Session | undefined> {
     return await this.update(() => Promise.resolve(undefined));
   }
 
@@ -199,8 +196,10 @@ export class FileSessionStore implements SessionStore {
       this.#createDir();
       dirInfo = this.#statDir();
       if (dirInfo === undefined) {
-        throw new CliError(
-          `Could not save the session: ${this.dir} disappeared. Try again.`,
+        throw new SessionStorageFailed(
+          "dir-gone",
+          this.dir,
+          "it disappeared",
         );
       }
       return await this.#transact(
@@ -285,7 +284,7 @@ export class FileSessionStore implements SessionStore {
     const next = await fn(current, { keepAlive() {} });
     if (next === undefined) return current;
     if (next !== null) serializeSession(next);
-    throw new SessionNotSavedError(next, this.path, lockError);
+    throw notSaved(next, this.path, lockError);
   }
 
   #transactLocked(
@@ -316,17 +315,12 @@ export class FileSessionStore implements SessionStore {
     try {
       info = statIfPresent(this.dir);
     } catch (err) {
-      throw new CliError(
-        `Could not read the session: ${
-          errorDetail(err)
-        }. Check the permissions of ${this.dir}.`,
-        { cause: err },
-      );
+      throw new SessionStorageFailed("read", this.dir, errorDetail(err), {
+        cause: err,
+      });
     }
     if (info !== undefined && !info.isDirectory) {
-      throw new CliError(
-        `Session directory ${this.dir} is not a directory: move it away and try again.`,
-      );
+      throw new UnsafeSessionFile(this.dir, "dir", "not-plain");
     }
     return info;
   }
@@ -336,10 +330,10 @@ export class FileSessionStore implements SessionStore {
       // Mode 0700 applies to missing parents too; umask can only narrow it.
       Deno.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     } catch (err) {
-      throw new CliError(
-        `Could not save the session: ${
-          errorDetail(err)
-        }. Check that ${this.dir} can be created.`,
+      throw new SessionStorageFailed(
+        "create-dir",
+        this.dir,
+        errorDetail(err),
         { cause: err },
       );
     }
@@ -351,29 +345,21 @@ export class FileSessionStore implements SessionStore {
       const info = lstatIfPresent(this.path);
       if (info === undefined) return undefined;
       if (info.isSymlink) {
-        const fix = this.#windows
-          ? "delete it"
-          : `run \`rm ${shellQuote(this.path)}\``;
-        throw new CliError(
-          `Session file ${this.path} is a symbolic link: ${fix} and log in again.`,
-        );
+        throw new UnsafeSessionFile(this.path, "file", "symlink", {
+          windows: this.#windows,
+        });
       }
       if (!info.isFile) {
-        throw new CliError(
-          `Session file ${this.path} is not a regular file: move it away and log in again.`,
-        );
+        throw new UnsafeSessionFile(this.path, "file", "not-plain");
       }
       if (this.#checksOwner) this.#checkOwner("file", info, ownerUid);
       if (this.#checksModes) this.#checkMode("file", info);
       text = Deno.readTextFileSync(this.path);
     } catch (err) {
-      if (err instanceof CliError) throw err;
-      throw new CliError(
-        `Could not read the session: ${
-          errorDetail(err)
-        }. Check the permissions of ${this.path}.`,
-        { cause: err },
-      );
+      if (err instanceof UnsafeSessionFile) throw err;
+      throw new SessionStorageFailed("read", this.path, errorDetail(err), {
+        cause: err,
+      });
     }
     try {
       return parseSession(text);
@@ -395,16 +381,14 @@ export class FileSessionStore implements SessionStore {
       // It keeps its mode, which #read checked: closed to others.
       Deno.renameSync(this.path, target);
     } catch (err) {
-      throw new CliError(
-        `Session file ${this.path} is unreadable (${reason}) and could not be moved aside: ${
-          errorDetail(err)
-        }. Delete it and log in again.`,
-        { cause: err },
+      throw new SessionStorageFailed(
+        "move-aside",
+        this.path,
+        errorDetail(err),
+        { reason, cause: err },
       );
     }
-    this.#warn(
-      `Session file ${this.path} was unreadable (${reason}) and was moved to ${target}; please log in again.`,
-    );
+    this.#warn({ kind: "moved-aside", path: this.path, reason, target });
   }
 
   #write(session: Session): Session {
@@ -412,7 +396,7 @@ export class FileSessionStore implements SessionStore {
     try {
       writeFileAtomic(this.path, text);
     } catch (err) {
-      throw new SessionNotSavedError(session, this.path, err);
+      throw notSaved(session, this.path, err);
     }
     return parseSession(text);
   }
@@ -421,29 +405,17 @@ export class FileSessionStore implements SessionStore {
     try {
       removeIfPresent(this.path);
     } catch (err) {
-      throw new SessionNotSavedError(null, this.path, err);
+      throw notSaved(null, this.path, err);
     }
   }
 
   #checkMode(kind: "dir" | "file", info: Deno.FileInfo): void {
     if (info.mode === null || (info.mode & 0o077) === 0) return;
-    const mode = (info.mode & 0o7777).toString(8).padStart(4, "0");
-    if (kind === "dir") {
-      throw new CliError(
-        `Session directory ${this.dir} is open to other users (mode ${mode}): run \`chmod 700 ${
-          shellQuote(this.dir)
-        }\` and try again.`,
-      );
-    }
-    const access = (info.mode & 0o044) !== 0
-      ? "readable by"
-      : (info.mode & 0o022) !== 0
-      ? "writable by"
-      : "open to";
-    throw new CliError(
-      `Session file ${this.path} is ${access} other users (mode ${mode}): run \`chmod 600 ${
-        shellQuote(this.path)
-      }\` and try again.`,
+    throw new UnsafeSessionFile(
+      kind === "dir" ? this.dir : this.path,
+      kind,
+      "open-mode",
+      { mode: info.mode & 0o7777 },
     );
   }
 
@@ -455,23 +427,11 @@ export class FileSessionStore implements SessionStore {
     if (ownerUid === null || info.uid === null || info.uid === ownerUid) {
       return;
     }
-    const what = kind === "dir"
-      ? `Session directory ${this.dir}`
-      : `Session file ${this.path}`;
-    const path = kind === "dir" ? this.dir : this.path;
-    throw new CliError(
-      `${what} is owned by another user (uid ${info.uid}): run \`sudo chown $(id -u) ${
-        shellQuote(path)
-      }\` or delete it, and try again.`,
+    throw new UnsafeSessionFile(
+      kind === "dir" ? this.dir : this.path,
+      kind,
+      "other-owner",
+      { owner: info.uid },
     );
   }
-}
-
-/**
- * Quote a path for a POSIX shell command shown to the user: as is when it is
- * made of safe characters only, else in single quotes.
- */
-function shellQuote(text: string): string {
-  if (/^[A-Za-z0-9_\/.,:@%+=-]+$/.test(text)) return text;
-  return `'${text.replaceAll("'", `'\\''`)}'`;
 }

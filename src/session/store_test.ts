@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { CliError } from "../errors.ts";
+import { asCliError } from "../cli/failure.ts";
+import { CliError, SessionNotSaved, UnsafeSessionFile } from "../errors.ts";
+import { corruptSessionMoved } from "../ui/messages.ts";
 import { SessionFormatError } from "./session.ts";
 import { FileSessionStore } from "./store.ts";
 import { exists, sampleSession, SECRET } from "./testdata/fixtures.ts";
@@ -29,11 +31,12 @@ async function modeOf(path: string): Promise<number> {
   return (await Deno.lstat(path)).mode! & 0o777;
 }
 
-/** A store whose warnings are collected instead of printed. */
+/** A store whose warnings are collected, as the CLI words them, instead of printed. */
 function storeIn(dir: string, platform?: "windows" | "other") {
   const warnings: string[] = [];
   const store = new FileSessionStore(dir, {
-    warn: (line) => warnings.push(line),
+    warn: ({ path, reason, target }) =>
+      warnings.push(corruptSessionMoved(path, reason, target)),
     platform,
   });
   return { store, warnings };
@@ -67,10 +70,17 @@ async function runWorker(dir: string, args: string[], umask?: string) {
   );
 }
 
+/** The CLI's line for a typed error, as src/cli/failure.ts words it. */
+function cliLine(err: unknown): string {
+  const line = asCliError(err, "unused");
+  assert.ok(line instanceof CliError, `no line for: ${err}`);
+  return line.message;
+}
+
+/** An error of the store whose line in the CLI is `message`. */
 function isCliError(message: string) {
   return (err: unknown) => {
-    assert.ok(err instanceof CliError, `not a CliError: ${err}`);
-    assert.equal(err.message, message);
+    assert.equal(cliLine(err), message);
     return true;
   };
 }
@@ -80,7 +90,7 @@ const unix = Deno.build.os !== "windows";
 Deno.test("find on a missing directory returns undefined and creates nothing", async () => {
   await withTempDir(async (tmp) => {
     const { store, warnings } = storeIn(`${tmp}/config/pilotcli`);
-    assert.equal(await store.find(), undefined);
+    assert.equal(await store.readLocked(), undefined);
     assert.equal(
       await store.update(() => Promise.resolve(undefined)),
       undefined,
@@ -99,7 +109,7 @@ Deno.test("save then find gives the session back; dir 0700 with parents, file 06
     assert.equal(store.dir, dir);
     assert.equal(store.path, `${dir}/session.json`);
     await store.save(sample());
-    assert.deepEqual(await store.find(), sample());
+    assert.deepEqual(await store.readLocked(), sample());
     if (unix) {
       assert.equal(await modeOf(`${tmp}/config`), 0o700);
       assert.equal(await modeOf(dir), 0o700);
@@ -120,7 +130,7 @@ Deno.test("update passes the current session and returns what is on disk", async
       return Promise.resolve({ ...current!, lastActiveAt: 1_700_000_999 });
     });
     assert.deepEqual(updated, sample({ lastActiveAt: 1_700_000_999 }));
-    assert.deepEqual(await store.find(), updated);
+    assert.deepEqual(await store.readLocked(), updated);
 
     // undefined leaves the file as it is, and returns it.
     const before = await Deno.readTextFile(store.path);
@@ -138,7 +148,7 @@ Deno.test("delete removes the session; on a missing session it does nothing", as
     const { store } = storeIn(dir);
     await store.save(sample());
     await store.delete();
-    assert.equal(await store.find(), undefined);
+    assert.equal(await store.readLocked(), undefined);
     assert.deepEqual(await names(dir), []);
     await store.delete();
     assert.deepEqual(await names(dir), []);
@@ -156,7 +166,7 @@ Deno.test({
       assert.equal(await modeOf(dir), 0o700);
       assert.equal(await modeOf(`${dir}/session.json`), 0o600);
       assert.deepEqual(await names(dir), ["session.json"]);
-      assert.deepEqual(await storeIn(dir).store.find(), WORKER_SESSION);
+      assert.deepEqual(await storeIn(dir).store.readLocked(), WORKER_SESSION);
     });
   },
 });
@@ -173,7 +183,7 @@ Deno.test("8 processes updating under the lock lose no update", async () => {
         () => runWorker(dir, ["increment", dir, String(times)]),
       ),
     );
-    const session = await storeIn(dir).store.find();
+    const session = await storeIn(dir).store.readLocked();
     assert.equal(session?.lastActiveAt, processes * times);
     assert.deepEqual(await names(dir), ["session.json"]);
   });
@@ -189,7 +199,7 @@ Deno.test("a failing fn keeps the old session and releases the lock", async () =
       store.update(() => Promise.reject(failure)),
       (err) => err === failure,
     );
-    assert.deepEqual(await store.find(), sample());
+    assert.deepEqual(await store.readLocked(), sample());
     assert.deepEqual(await names(dir), ["session.json"]);
   });
 });
@@ -204,7 +214,7 @@ Deno.test("an invalid session is refused before anything is written", async () =
 
     await store.save(sample());
     await assert.rejects(store.save(invalid), SessionFormatError);
-    assert.deepEqual(await store.find(), sample());
+    assert.deepEqual(await store.readLocked(), sample());
     assert.deepEqual(await names(dir), ["session.json"]);
   });
 });
@@ -224,12 +234,12 @@ Deno.test("a failed write keeps the old session and removes the temporary file",
       await assert.rejects(
         store.save(sample({ accessToken: "new-" + SECRET })),
         (err) => {
-          assert.ok(err instanceof CliError);
+          assert.ok(err instanceof SessionNotSaved);
           assert.match(
-            err.message,
+            cliLine(err),
             /^Could not save the session: No space left on device \(os error 28\)\. Check that .* is writable and the disk is not full\.$/,
           );
-          assert.ok(!err.message.includes(SECRET));
+          assert.ok(!cliLine(err).includes(SECRET));
           return true;
         },
       );
@@ -238,7 +248,7 @@ Deno.test("a failed write keeps the old session and removes the temporary file",
     }
     assert.match(tempFile, /\/session\.json\.[0-9a-f]{16}\.tmp$/);
     assert.equal(await exists(tempFile), false);
-    assert.deepEqual(await store.find(), sample());
+    assert.deepEqual(await store.readLocked(), sample());
     assert.deepEqual(await names(dir), ["session.json"]);
   });
 });
@@ -265,7 +275,7 @@ Deno.test("a corrupt session file is moved aside with a warning; the user is log
     await Deno.writeTextFile(store.path, corrupt);
 
     const before = Math.floor(Date.now() / 1000);
-    assert.equal(await store.find(), undefined);
+    assert.equal(await store.readLocked(), undefined);
     const after = Math.floor(Date.now() / 1000);
 
     const moved = (await names(dir)).filter((name) =>
@@ -283,10 +293,10 @@ Deno.test("a corrupt session file is moved aside with a warning; the user is log
     assert.ok(!warnings[0].includes(SECRET));
 
     // Logged out: nothing more to warn about, and a new login works.
-    assert.equal(await store.find(), undefined);
+    assert.equal(await store.readLocked(), undefined);
     assert.equal(warnings.length, 1);
     await store.save(sample());
-    assert.deepEqual(await store.find(), sample());
+    assert.deepEqual(await store.readLocked(), sample());
   });
 });
 
@@ -298,7 +308,7 @@ Deno.test("a session file with a bad field is moved aside, naming the field; an 
     const bad = JSON.stringify({ ...sample(), method: SECRET });
     for (let i = 0; i < 2; i++) {
       await Deno.writeTextFile(store.path, bad, { mode: 0o600 });
-      assert.equal(await store.find(), undefined);
+      assert.equal(await store.readLocked(), undefined);
     }
     assert.equal(warnings.length, 2);
     assert.match(
@@ -323,7 +333,7 @@ Deno.test({
       await store.save(sample());
       await Deno.chmod(store.path, 0o644);
       await assert.rejects(
-        store.find(),
+        store.readLocked(),
         isCliError(
           `Session file ${store.path} is readable by other users (mode 0644): run \`chmod 600 ${store.path}\` and try again.`,
         ),
@@ -339,10 +349,13 @@ Deno.test({
       assert.deepEqual(await names(dir), ["session.json"], "lock released");
 
       // On Windows there are no modes to check.
-      assert.deepEqual(await storeIn(dir, "windows").store.find(), sample());
+      assert.deepEqual(
+        await storeIn(dir, "windows").store.readLocked(),
+        sample(),
+      );
 
       await Deno.chmod(store.path, 0o600);
-      assert.deepEqual(await store.find(), sample());
+      assert.deepEqual(await store.readLocked(), sample());
     });
   },
 });
@@ -357,15 +370,15 @@ Deno.test({
       await store.save(sample());
       await Deno.chmod(dir, 0o755);
       await assert.rejects(
-        store.find(),
+        store.readLocked(),
         isCliError(
           `Session directory ${dir} is open to other users (mode 0755): run \`chmod 700 ${dir}\` and try again.`,
         ),
       );
-      await assert.rejects(store.delete(), CliError);
+      await assert.rejects(store.delete(), UnsafeSessionFile);
       assert.deepEqual(await names(dir), ["session.json"], "no lock made");
       await Deno.chmod(dir, 0o700);
-      assert.deepEqual(await store.find(), sample());
+      assert.deepEqual(await store.readLocked(), sample());
     });
   },
 });
@@ -380,7 +393,7 @@ Deno.test({
       await store.save(sample());
       await Deno.chmod(dir, 0o750);
       await assert.rejects(
-        store.find(),
+        store.readLocked(),
         isCliError(
           `Session directory ${dir} is open to other users (mode 0750): run \`chmod 700 '${tmp}/Pilot'\\''s config'\` and try again.`,
         ),
@@ -388,7 +401,7 @@ Deno.test({
       await Deno.chmod(dir, 0o700);
       await Deno.chmod(store.path, 0o604);
       await assert.rejects(
-        store.find(),
+        store.readLocked(),
         isCliError(
           `Session file ${store.path} is readable by other users (mode 0604): run \`chmod 600 '${tmp}/Pilot'\\''s config/session.json'\` and try again.`,
         ),
@@ -409,7 +422,7 @@ Deno.test({
       await Deno.symlink(`${tmp}/elsewhere.json`, store.path);
       const message =
         `Session file ${store.path} is a symbolic link: run \`rm ${store.path}\` and log in again.`;
-      await assert.rejects(store.find(), isCliError(message));
+      await assert.rejects(store.readLocked(), isCliError(message));
       await assert.rejects(store.save(sample()), isCliError(message));
       assert.ok((await Deno.lstat(store.path)).isSymlink, "left as it was");
     });
@@ -427,7 +440,7 @@ Deno.test({
       await store.save(sample());
       await Deno.chown(store.path, 4242, null);
       await assert.rejects(
-        store.find(),
+        store.readLocked(),
         isCliError(
           `Session file ${store.path} is owned by another user (uid 4242): run \`sudo chown $(id -u) ${store.path}\` or delete it, and try again.`,
         ),
@@ -435,12 +448,15 @@ Deno.test({
       await Deno.chown(store.path, 0, null);
       await Deno.chown(dir, 4242, null);
       await assert.rejects(
-        store.find(),
+        store.readLocked(),
         isCliError(
           `Session directory ${dir} is owned by another user (uid 4242): run \`sudo chown $(id -u) ${dir}\` or delete it, and try again.`,
         ),
       );
-      assert.deepEqual(await storeIn(dir, "windows").store.find(), sample());
+      assert.deepEqual(
+        await storeIn(dir, "windows").store.readLocked(),
+        sample(),
+      );
     });
   },
 });
@@ -450,7 +466,7 @@ Deno.test("a session path that is not a regular file is refused", async () => {
     const dir = `${tmp}/pilotcli`;
     await Deno.mkdir(`${dir}/session.json`, { recursive: true, mode: 0o700 });
     await assert.rejects(
-      storeIn(dir).store.find(),
+      storeIn(dir).store.readLocked(),
       isCliError(
         `Session file ${dir}/session.json is not a regular file: move it away and log in again.`,
       ),
@@ -465,7 +481,7 @@ Deno.test("a corrupt session moved aside is owner-only, listed, and removed by r
     assert.deepEqual(store.corruptFiles(), [], "no dir: nothing listed");
     await store.save(sample());
     await Deno.writeTextFile(store.path, `{"accessToken": "${SECRET}"`);
-    assert.equal(await store.find(), undefined);
+    assert.equal(await store.readLocked(), undefined);
     const [moved] = store.corruptFiles();
     assert.match(moved, /\/session\.json\.corrupt-\d+$/);
     if (unix) assert.equal(await modeOf(moved), 0o600);

@@ -59,6 +59,44 @@ export const DEVICE_DENIED =
 export const DEVICE_EXPIRED =
   'Failed to log in using "device-code" method: the validation link expired before it was approved. Run `pilotcli user login` again.';
 
+/** The device authorization endpoint refused to start a login; `error` is its OAuth error code. */
+export function deviceLoginRefused(
+  status: number,
+  error: string | undefined,
+): string {
+  return `Failed to log in using "device-code" method: the server refused to start a device login (${
+    error ?? `HTTP ${status}`
+  }). Check PILOT_AUTH_URL and PILOT_CLIENT_ID.`;
+}
+
+/** The token endpoint answered the device login's polls with an unexpected error. */
+export function deviceTokenRefused(
+  status: number,
+  error: string | undefined,
+): string {
+  return `Failed to log in using "device-code" method: the token endpoint answered HTTP ${status} (${
+    error ?? "no error code"
+  }). Run \`pilotcli user login\` again; if it keeps failing, check PILOT_AUTH_URL and PILOT_CLIENT_ID.`;
+}
+
+/** A request got no usable answer; `detail` says which endpoint and how. */
+export function serverUnreachable(action: string, detail: string): string {
+  return `${action}: ${detail}. Check your network connection and PILOT_AUTH_URL, then try again.`;
+}
+
+/** The server's answer was not what the protocol requires. */
+export function serverTrouble(action: string, detail: string): string {
+  return `${action}: ${detail}. Check PILOT_AUTH_URL; if it is right, the server is having trouble: try again later.`;
+}
+
+/** The stored session is another server's (or client's); it counts as absent. */
+export function sessionOfAnotherServer(
+  authUrl: string,
+  clientId: string,
+): string {
+  return `The stored session belongs to ${authUrl} (client ${clientId}), not to PILOT_AUTH_URL's server.`;
+}
+
 /** PILOT_AUTH_URL is not set. */
 export const AUTH_URL_MISSING =
   "PILOT_AUTH_URL is not set: set it to your Keycloak realm URL, e.g. `export PILOT_AUTH_URL=https://iam.example.org/realms/pilot`.";
@@ -259,4 +297,143 @@ export function connectionFailed(
  */
 export function nodeTooOld(version: string, floor: string): string {
   return `pilotcli needs Node.js ${floor} or later: this is Node.js ${version}. Upgrade Node.js, or use the Deno program (see the README).`;
+}
+
+// The session's files: the lines for the typed errors of session/.
+
+/**
+ * Quote a path for a POSIX shell command shown to the user: as is when it is
+ * made of safe characters only, else in single quotes.
+ */
+export function shellQuote(text: string): string {
+  if (/^[A-Za-z0-9_\/.,:@%+=-]+$/.test(text)) return text;
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+/** A session file or directory that is not safe to use, and the command that fixes it. */
+export function unsafeSessionFile(
+  path: string,
+  kind: "dir" | "file",
+  problem: "open-mode" | "other-owner" | "symlink" | "not-plain",
+  details: { mode?: number; owner?: number; windows: boolean },
+): string {
+  const what = kind === "dir"
+    ? `Session directory ${path}`
+    : `Session file ${path}`;
+  switch (problem) {
+    case "not-plain":
+      return kind === "dir"
+        ? `${what} is not a directory: move it away and try again.`
+        : `${what} is not a regular file: move it away and log in again.`;
+    case "symlink":
+      return `${what} is a symbolic link: ${
+        details.windows ? "delete it" : `run \`rm ${shellQuote(path)}\``
+      } and log in again.`;
+    case "other-owner":
+      return `${what} is owned by another user (uid ${details.owner}): run \`sudo chown $(id -u) ${
+        shellQuote(path)
+      }\` or delete it, and try again.`;
+    case "open-mode": {
+      const mode = details.mode ?? 0;
+      const shown = mode.toString(8).padStart(4, "0");
+      if (kind === "dir") {
+        return `${what} is open to other users (mode ${shown}): run \`chmod 700 ${
+          shellQuote(path)
+        }\` and try again.`;
+      }
+      const access = (mode & 0o044) !== 0
+        ? "readable by"
+        : (mode & 0o022) !== 0
+        ? "writable by"
+        : "open to";
+      return `${what} is ${access} other users (mode ${shown}): run \`chmod 600 ${
+        shellQuote(path)
+      }\` and try again.`;
+    }
+  }
+}
+
+/** A step of reading or preparing the session's files failed. */
+export function sessionStorageFailed(
+  operation: "read" | "create-dir" | "dir-gone" | "move-aside",
+  path: string,
+  detail: string,
+  reason: string | undefined,
+): string {
+  switch (operation) {
+    case "read":
+      return `Could not read the session: ${detail}. Check the permissions of ${path}.`;
+    case "create-dir":
+      return `Could not save the session: ${detail}. Check that ${path} can be created.`;
+    case "dir-gone":
+      return `Could not save the session: ${path} disappeared. Try again.`;
+    case "move-aside":
+      return `Session file ${path} is unreadable (${reason}) and could not be moved aside: ${detail}. Delete it and log in again.`;
+  }
+}
+
+/** The session could not be stored (`deleted`: could not be deleted). */
+export function sessionNotSaved(
+  deleted: boolean,
+  path: string,
+  detail: string,
+): string {
+  const dir = path.replace(/[\\/][^\\/]*$/, "");
+  return deleted
+    ? `Could not delete the session: ${detail}. Delete ${path} yourself.`
+    : `Could not save the session: ${detail}. Check that ${dir} is writable and the disk is not full.`;
+}
+
+/** The session lock could not be taken or released. */
+export function sessionLockFailed(
+  path: string,
+  operation: "lock" | "unlock",
+  detail: string,
+  busy: boolean,
+): string {
+  if (busy) {
+    return `Could not lock the session: ${path} is held by another pilotcli process. Try again, or delete it if no pilotcli is running.`;
+  }
+  return operation === "lock"
+    ? `Could not lock the session: ${detail}. Check that pilotcli may write to its config directory.`
+    : `Could not unlock the session: ${detail}. Delete ${path} if no pilotcli is running.`;
+}
+
+/** A corrupt session file was moved aside. */
+export function corruptSessionMoved(
+  path: string,
+  reason: string,
+  target: string,
+): string {
+  return `Session file ${path} was unreadable (${reason}) and was moved to ${target}; please log in again.`;
+}
+
+/** Why a connection failed, for a ConnectionFailure's data, with what to do. */
+export function connectionFailureReason(failure: {
+  kind:
+    | "unknown-ca"
+    | "wrong-host"
+    | "expired-certificate"
+    | "proxy-credentials"
+    | "proxy-tunnel-refused"
+    | "proxy-unreachable";
+  host: string;
+  proxy: string | undefined;
+  variable: string | undefined;
+}): string {
+  const { host, proxy = "", variable = "" } = failure;
+  switch (failure.kind) {
+    case "unknown-ca":
+      return certificateUnknownCa(host);
+    case "wrong-host":
+      return certificateWrongHost(host);
+    case "expired-certificate":
+      return certificateExpired(host);
+    case "proxy-credentials":
+      return proxyNeedsCredentials(proxy, variable);
+    case "proxy-tunnel-refused":
+      return proxyTunnelRefused(proxy, variable, host);
+    case "proxy-unreachable":
+      return proxyUnreachable(proxy, variable);
+  }
 }

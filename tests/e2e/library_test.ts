@@ -6,9 +6,13 @@
 import assert from "node:assert/strict";
 import {
   getAccessToken,
+  InvalidApiKey,
   loginWithApiKey,
   PilotError,
   readSession,
+  ServerUnreachable,
+  SessionMissing,
+  useSession,
 } from "../../mod.ts";
 import { API_KEY, USER, withWorld } from "./harness.ts";
 
@@ -34,20 +38,36 @@ Deno.test("library: log in with an API key, read the session, get its token", as
   });
 });
 
-Deno.test("library: a bad key is a PilotError with the CLI's line", async () => {
+Deno.test("library: a refused key and an unreachable server are errors of their own types, in plain words", async () => {
   await withWorld({}, async (world) => {
-    await assert.rejects(
-      loginWithApiKey("pk-not-a-key-123456", {
-        env: {
-          PILOT_AUTH_URL: world.idp.issuer,
-          PILOT_CONFIG_DIR: world.configDir,
-        },
-      }),
-      (error) =>
-        error instanceof PilotError &&
-        error.message.startsWith('Failed to log in using "api-key" method'),
-    );
+    const env = {
+      PILOT_AUTH_URL: world.idp.issuer,
+      PILOT_CONFIG_DIR: world.configDir,
+    };
+    const refused = await loginWithApiKey("pk-not-a-key-123456", { env })
+      .then(() => undefined, (error) => error);
+    assert.ok(refused instanceof InvalidApiKey, String(refused));
+    assert.ok(refused instanceof PilotError);
+    assert.equal(refused.name, "InvalidApiKey");
+    // No line of the program: no command to run, no variable to set.
+    assert.doesNotMatch(refused.message, /pilotcli|PILOT_|`/);
+    // Nothing read from standard input: "-" is a key like any other.
+    await assert.rejects(loginWithApiKey("-", { env }), InvalidApiKey);
+    await assert.rejects(useSession({ env }), SessionMissing);
   });
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr;
+  listener.close();
+  const unreachable = await loginWithApiKey("pk-some-key-123456", {
+    env: {
+      PILOT_AUTH_URL: `http://127.0.0.1:${port}/realms/pilot`,
+      PILOT_CONFIG_DIR: await Deno.makeTempDir({ prefix: "pilotcli_lib_" }),
+    },
+  }).then(() => undefined, (error) => error);
+  assert.ok(unreachable instanceof ServerUnreachable, String(unreachable));
+  assert.equal(unreachable.name, "ServerUnreachable");
+  assert.equal(unreachable.url, `http://127.0.0.1:${port}`);
+  assert.ok(!(unreachable instanceof InvalidApiKey));
 });
 
 Deno.test("library: prints nothing, also when it moves an unreadable session aside", async () => {

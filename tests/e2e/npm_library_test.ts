@@ -7,7 +7,8 @@
  */
 
 import assert from "node:assert/strict";
-import { API_KEY_INVALID, SESSION_INVALID } from "../../src/ui/messages.ts";
+import { InvalidApiKey, SessionMissing } from "../../src/errors.ts";
+import { SESSION_INVALID } from "../../src/ui/messages.ts";
 import {
   installNodePackage,
   installNodePackageInto,
@@ -17,6 +18,27 @@ import { API_KEY, exists, modeOf, USER, withWorld } from "./harness.ts";
 import { startProxy } from "./proxy.ts";
 
 const PACKAGE = "@pilot/pilotcli";
+
+/** The error classes the library exports besides PilotError. */
+const ERROR_CLASSES = [
+  "CaFileUnusable",
+  "ConnectionFailure",
+  "DeviceCodeDenied",
+  "DeviceCodeExpired",
+  "DeviceLoginUnsupported",
+  "InvalidApiKey",
+  "ServerAnswerUnusable",
+  "ServerRefused",
+  "ServerUnreachable",
+  "SessionIdle",
+  "SessionLockFailed",
+  "SessionMissing",
+  "SessionNotSaved",
+  "SessionOfAnotherServer",
+  "SessionRevoked",
+  "SessionStorageFailed",
+  "UnsafeSessionFile",
+];
 
 let project: Promise<string> | undefined;
 
@@ -50,7 +72,6 @@ const failure = (error) => ({
   pilotError: error instanceof PilotError,
   name: error.name,
   message: error.message,
-  exitCode: error.exitCode,
 });
 
 const result = {};
@@ -108,15 +129,14 @@ Deno.test("npm library on Node: log in with an API key, get the token, read the 
 
     const result = JSON.parse(out);
     const session = await world.session();
-    // A PilotError (of a subclass for the key, named after it), with the
-    // program's line and exit code.
-    const failure = (name: string, message: string) => ({
+    // A PilotError of a type named as the package exports it, in plain
+    // words.
+    const failure = (error: Error) => ({
       pilotError: true,
-      name,
-      message,
-      exitCode: 1,
+      name: error.name,
+      message: error.message,
     });
-    assert.deepEqual(result.before, failure("CliError", SESSION_INVALID));
+    assert.deepEqual(result.before, failure(new SessionMissing()));
     assert.deepEqual(result.login, {
       username: USER.username,
       method: "api-key",
@@ -136,7 +156,7 @@ Deno.test("npm library on Node: log in with an API key, get the token, read the 
 
     assert.deepEqual(
       result.badKey,
-      failure("InvalidApiKeyError", API_KEY_INVALID),
+      failure(new InvalidApiKey()),
     );
     assert.equal(await exists(`${otherConfigDir}/session.json`), false);
     // Importing the package and calling each export defined nothing global.
@@ -178,7 +198,7 @@ console.log(JSON.stringify({ used, message: error.message }));
   assert.equal(code, 0, new TextDecoder().decode(stderr));
   assert.deepEqual(JSON.parse(new TextDecoder().decode(stdout)), {
     used: [],
-    message: SESSION_INVALID,
+    message: new SessionMissing().message,
   });
 });
 
@@ -256,7 +276,7 @@ console.log(JSON.stringify({
   assert.deepEqual(JSON.parse(new TextDecoder().decode(stdout)), {
     sameDeno: true,
     pilotError: true,
-    message: SESSION_INVALID,
+    message: new SessionMissing().message,
   });
 });
 
@@ -293,6 +313,16 @@ export const pilotErrorClass: Equal<
   typeof source.PilotError
 > = true;
 export const pilotError: Equal<built.PilotError, source.PilotError> = true;
+export const useSession: Equal<
+  typeof built.useSession,
+  typeof source.useSession
+> = true;
+${
+    ERROR_CLASSES.map((name) =>
+      `export const class${name}: Equal<typeof built.${name}, typeof source.${name}> = true;
+export const instance${name}: Equal<built.${name}, source.${name}> = true;`
+    ).join("\n")
+  }
 `;
   const file = await Deno.makeTempFile({ dir, suffix: ".ts" });
   await Deno.writeTextFile(file, check);

@@ -11,7 +11,9 @@
  */
 
 import type { Session } from "../session.ts";
-import { FileSessionStore, SessionNotSavedError } from "../store.ts";
+import { asCliError } from "../../cli/failure.ts";
+import { SessionNotSaved } from "../../errors.ts";
+import { FileSessionStore } from "../store.ts";
 
 /** The session the worker saves, and starts counting from. */
 export const WORKER_SESSION: Session = {
@@ -42,7 +44,7 @@ if (import.meta.main) {
   } else if (command === "save") {
     await store.save(WORKER_SESSION);
   } else if (command === "touch") {
-    const found = await store.find();
+    const found = await store.readLocked();
     let outcome: unknown;
     try {
       await store.update((current) =>
@@ -52,8 +54,12 @@ if (import.meta.main) {
       );
       outcome = "saved";
     } catch (err) {
-      outcome = err instanceof SessionNotSavedError
-        ? { message: err.message, lastActiveAt: err.session?.lastActiveAt }
+      outcome = err instanceof SessionNotSaved
+        ? {
+          // The CLI's line for it.
+          message: (asCliError(err, "") as Error).message,
+          lastActiveAt: err.session?.lastActiveAt,
+        }
         : String(err);
     }
     console.log(JSON.stringify({ found: found?.username, outcome }));

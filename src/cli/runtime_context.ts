@@ -1,37 +1,21 @@
 /**
  * The real collaborators of a command: the terminal, network, clock and
- * files of the Deno namespace. Apart from the command tree, so that the
- * library API can use them without loading the CLI's parser.
+ * files of the Deno namespace (on Node, the npm build's shim of it).
  *
  * @module
  */
 
-import type { Clock } from "../auth/device.ts";
 import { transportFetch } from "../auth/transport.ts";
 import { isDebug } from "../config.ts";
 import { fileWriter, LineReader, quietWhenClosed } from "../ui/io.ts";
+import { systemClock } from "../core/clock.ts";
 import type { Context } from "./context.ts";
 
-/** The real clock; `sleep` ends early, rejecting, when the signal aborts. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal!.reason);
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener("abort", onAbort, { once: true });
-    }),
-};
-
-/** The Context of a real run, on the Deno namespace. */
-export function denoContext(signal: AbortSignal): Context {
+/**
+ * The Context of a real run, on the Deno namespace: Deno's own, or on Node
+ * the npm build's shim of it.
+ */
+export function runtimeContext(signal: AbortSignal): Context {
   // `pilotcli user status | head -0` ends quietly, as `head` expects.
   const stdout = quietWhenClosed(fileWriter(Deno.stdout));
   const stderr = fileWriter(Deno.stderr);
@@ -49,9 +33,14 @@ export function denoContext(signal: AbortSignal): Context {
     // a context that replaces stderr (the library's, silent) silences them.
     async openStore(dir) {
       const { FileSessionStore } = await import("../session/store.ts");
-      const { lockWaitLine } = await import("../ui/messages.ts");
+      const { corruptSessionMoved, lockWaitLine } = await import(
+        "../ui/messages.ts"
+      );
       return new FileSessionStore(dir, {
-        warn: (line) => this.stderr.write(`${line}\n`),
+        warn: ({ path, reason, target }) =>
+          this.stderr.write(
+            `${corruptSessionMoved(path, reason, target)}\n`,
+          ),
         lock: {
           // Ctrl-C ends the wait for another process's lock too.
           signal: this.signal,
