@@ -166,8 +166,12 @@ export async function buildNpm(outDir = rootPath("npm")): Promise<NpmBuild> {
     const lib = `${outDir}/${LIB}`;
     const libBytes = await nodeBundle(LIB_ENTRY, lib);
     for (const { path, text } of libraryTypes()) {
-      await Deno.mkdir(`${outDir}/lib/types`, { recursive: true });
-      await Deno.writeTextFile(`${outDir}/lib/${path}`, text);
+      const file = `${outDir}/lib/${path}`;
+      // The declarations keep src/'s layout: types/session/, types/core/, ...
+      await Deno.mkdir(file.slice(0, file.lastIndexOf("/")), {
+        recursive: true,
+      });
+      await Deno.writeTextFile(file, text);
     }
 
     await Deno.writeTextFile(

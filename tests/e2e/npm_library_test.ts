@@ -354,20 +354,26 @@ Deno.test("npm library: a Node program type-checks against the installed package
     `
 import {
   getAccessToken,
+  InvalidApiKey,
   loginWithApiKey,
   PilotError,
   type PilotOptions,
-  readSession,
+  ServerUnreachable,
   type SessionInfo,
+  useSession,
 } from "${PACKAGE}";
 
 const options: PilotOptions = { env: { PILOT_CONFIG_DIR: "/tmp/x" } };
 const token: string = await getAccessToken(options);
 const info: SessionInfo = await loginWithApiKey(token, options);
-const method: "device-code" | "api-key" = (await readSession()).method;
-const error = new PilotError("what failed: why", { exitCode: 2 });
-const exitCode: number = error.exitCode;
-export { exitCode, info, method };
+const method: "device-code" | "api-key" = (await useSession()).method;
+const error: unknown = await getAccessToken().catch((e: unknown) => e);
+const unreachable: string | undefined = error instanceof ServerUnreachable
+  ? error.url
+  : undefined;
+const badKey: boolean = error instanceof InvalidApiKey &&
+  error instanceof PilotError;
+export { badKey, info, method, unreachable };
 `,
   );
   const { default: ts } = await import("typescript");
