@@ -15,115 +15,86 @@ import type { Application, StricliIntegration } from "@stricli/core";
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from "../errors.ts";
 import { redact } from "../redact.ts";
 import { inert } from "../ui/terminal_text.ts";
-import { COMMANDS } from "./commands.ts";
+import { COMMANDS, isRoute } from "./commands.ts";
 import type { Context } from "./context.ts";
 import { formatFailure } from "./failure.ts";
 import { kebab, renderHelp, versionLine } from "./help.ts";
 import {
   CLI_NAME,
-  COMPLETIONS,
+  type CommandSpec,
+  type FlagsOf,
+  type GroupSpec,
   HELP_BRIEF,
   isGroup,
-  LOGIN,
-  LOGOUT,
   resolve,
   ROOT,
-  STATUS,
-  TOKEN,
-  USER,
   VERSION_BRIEF,
 } from "./spec.ts";
 
-/** The flags of `user login`. */
-export interface LoginFlags {
-  /** The API key, or "-" to read it from standard input. */
-  readonly apiKey?: string;
-  /** Leave out the QR code. */
-  readonly noQr?: boolean;
-  /** Open the link in the web browser. */
-  readonly web?: boolean;
+/** A command's flags as the parser hands them over: typed by the spec. */
+type AnyFlags = FlagsOf<CommandSpec>;
+
+/**
+ * The Stricli parameters of a command, generated from its spec: a parsed
+ * flag takes its value as typed, a switch has no --no- form, every flag may
+ * be left out, and a positional choice is taken as typed, checked by the
+ * command, which names the choices in its usage error.
+ */
+function parametersOf(
+  command: CommandSpec,
+): Stricli.TypedCommandParameters<AnyFlags, [string?], Context> {
+  const flags = Object.fromEntries(
+    Object.entries(command.flags).map(([name, flag]) => [
+      name,
+      flag.kind === "parsed"
+        ? { ...flag, parse: String, optional: true }
+        : { ...flag, optional: true, withNegated: false },
+    ]),
+  );
+  const positional = command.positional && {
+    kind: "tuple",
+    parameters: [{
+      brief: command.brief,
+      placeholder: command.positional.name,
+      parse: String,
+      optional: true,
+    }],
+  };
+  // Built from data, so checked by the spec's types, not Stricli's.
+  return {
+    flags,
+    ...(command.aliases ? { aliases: command.aliases } : {}),
+    ...(positional ? { positional } : {}),
+  } as unknown as Stricli.TypedCommandParameters<AnyFlags, [string?], Context>;
 }
 
-/** The flags of `user logout`. */
-export interface LogoutFlags {
-  /** Skip the question. */
-  readonly yes?: boolean;
-}
-
-/** The flags of `user status`. */
-export interface StatusFlags {
-  /** Print JSON. */
-  readonly json?: boolean;
-}
-
-/** The command tree, built with Stricli. */
-function buildRoot({ buildCommand, buildRouteMap }: typeof Stricli) {
-  const login = buildCommand<LoginFlags, [], Context>({
-    loader: COMMANDS["user login"],
-    parameters: {
-      flags: {
-        apiKey: { ...LOGIN.flags.apiKey, parse: String, optional: true },
-        noQr: { ...LOGIN.flags.noQr, optional: true, withNegated: false },
-        web: { ...LOGIN.flags.web, optional: true, withNegated: false },
-      },
-    },
-    docs: { brief: LOGIN.brief },
-  });
-
-  const logout = buildCommand<LogoutFlags, [], Context>({
-    loader: COMMANDS["user logout"],
-    parameters: {
-      flags: {
-        yes: { ...LOGOUT.flags.yes, optional: true, withNegated: false },
-      },
-      aliases: LOGOUT.aliases,
-    },
-    docs: { brief: LOGOUT.brief },
-  });
-
-  const status = buildCommand<StatusFlags, [], Context>({
-    loader: COMMANDS["user status"],
-    parameters: {
-      flags: {
-        json: { ...STATUS.flags.json, optional: true, withNegated: false },
-      },
-    },
-    docs: { brief: STATUS.brief },
-  });
-
-  const token = buildCommand<Record<never, never>, [], Context>({
-    loader: COMMANDS["user token"],
-    parameters: {},
-    docs: { brief: TOKEN.brief },
-  });
-
-  const user = buildRouteMap<keyof typeof USER.routes, Context>({
-    routes: { login, logout, status, token },
-    docs: { brief: USER.brief },
-  });
-
-  // The shell is checked by the command, which names the choices in its
-  // usage error, also when it runs without the parser (`pilotcli completions`).
-  const completions = buildCommand<Record<never, never>, [string?], Context>({
-    loader: COMMANDS["completions"],
-    parameters: {
-      positional: {
-        kind: "tuple",
-        parameters: [{
-          brief: COMPLETIONS.brief,
-          placeholder: COMPLETIONS.positional.name,
-          parse: String,
-          optional: true,
-        }],
-      },
-    },
-    docs: { brief: COMPLETIONS.brief },
-  });
-
-  return buildRouteMap<keyof typeof ROOT.routes, Context>({
-    routes: { user, completions },
-    docs: { brief: ROOT.brief },
-  });
+/** The Stricli route map of `group`, reached by the words of `path`. */
+function buildGroup(
+  stricli: typeof Stricli,
+  group: GroupSpec,
+  path: readonly string[],
+): Stricli.RouteMap<Context> {
+  const routes = Object.fromEntries(
+    Object.entries(group.routes).map(([name, spec]) => {
+      const words = [...path, name];
+      if (isGroup(spec)) return [name, buildGroup(stricli, spec, words)];
+      const route = words.join(" ");
+      if (!isRoute(route)) {
+        throw new Error(`command spec: no run function for "${route}"`);
+      }
+      return [
+        name,
+        stricli.buildCommand({
+          loader: COMMANDS[route] as () => Promise<
+            Stricli.CommandFunction<AnyFlags, [string?], Context>
+          >,
+          parameters: parametersOf(spec),
+          docs: { brief: spec.brief },
+        }),
+      ];
+    }),
+  );
+  return stricli.buildRouteMap({ routes, docs: { brief: group.brief } });
 }
 
 // Help reached through the parser (`pilotcli user login --api-key - --help`)
@@ -171,38 +142,35 @@ function valueFlagBeforeDash(args: readonly string[]): string | undefined {
 function describeArgumentError(
   error: unknown,
   args: readonly string[],
-  { ArgumentScannerError }: typeof Stricli,
+  stricli: typeof Stricli,
 ): string {
-  if (!(error instanceof ArgumentScannerError)) {
-    return "the arguments are not valid";
-  }
-  const e = error as Stricli.ArgumentScannerError & Record<string, unknown>;
-  const flag = (name: unknown) =>
-    typeof name === "string" ? `--${name.replace(/=.*$/s, "")}` : "an option";
-  switch (error.constructor.name) {
-    case "FlagNotFoundError":
-    case "AliasNotFoundError": {
-      // Not echoed: it may be the value of the flag before it.
-      const valueFlag = valueFlagBeforeDash(args);
-      if (valueFlag !== undefined) {
-        return `${valueFlag} needs a value (a value that starts with - goes as ${valueFlag}=VALUE)`;
-      }
-      const input = String(e.input ?? "").replace(/=.*$/s, "");
-      // Stricli gives the name without its dashes: `k` for -k, `nope` for --nope.
-      if (input.startsWith("-")) return `unknown option ${input}`;
-      return error.constructor.name === "AliasNotFoundError"
-        ? `unknown option -${input}`
-        : `unknown option ${flag(input)}`;
+  const flag = (name: string) => `--${name.replace(/=.*$/s, "")}`;
+  if (
+    error instanceof stricli.FlagNotFoundError ||
+    error instanceof stricli.AliasNotFoundError
+  ) {
+    // Not echoed: it may be the value of the flag before it.
+    const valueFlag = valueFlagBeforeDash(args);
+    if (valueFlag !== undefined) {
+      return `${valueFlag} needs a value (a value that starts with - goes as ${valueFlag}=VALUE)`;
     }
-    case "UnsatisfiedFlagError":
-      return `${flag(e.externalFlagName)} needs a value`;
-    case "UnexpectedFlagError":
-      return `${flag(e.externalFlagName)} was given more than once`;
-    case "UnexpectedPositionalError":
-      return "this command takes no arguments";
-    default:
-      return "the arguments are not valid";
+    const input = error.input.replace(/=.*$/s, "");
+    // Stricli gives the name without its dashes: `k` for -k, `nope` for --nope.
+    if (input.startsWith("-")) return `unknown option ${input}`;
+    return error instanceof stricli.AliasNotFoundError
+      ? `unknown option -${input}`
+      : `unknown option ${flag(input)}`;
   }
+  if (error instanceof stricli.UnsatisfiedFlagError) {
+    return `${flag(error.externalFlagName)} needs a value`;
+  }
+  if (error instanceof stricli.UnexpectedFlagError) {
+    return `${flag(error.externalFlagName)} was given more than once`;
+  }
+  if (error instanceof stricli.UnexpectedPositionalError) {
+    return "this command takes no arguments";
+  }
+  return "the arguments are not valid";
 }
 
 function usageLine(detail: string, args: readonly string[]): string {
@@ -226,7 +194,7 @@ export async function parseAndRun(
   const process = { ...context.process, exitCode: undefined as unknown };
   const app = buildApp(stricli, args, debug);
   await stricli.run(app, args, { ...context, process } as Context);
-  return exitCodeOf(process.exitCode as number | undefined);
+  return exitCodeOf(process.exitCode as number | undefined, stricli);
 }
 
 /** Builds the application; `args` lets usage errors point at the right --help. */
@@ -236,7 +204,7 @@ function buildApp(
   debug: boolean,
 ): Application<Context> {
   return stricli.buildApplication(
-    buildRoot(stricli),
+    buildGroup(stricli, ROOT, []),
     {
       name: CLI_NAME,
       scanner: { caseStyle: "allow-kebab-for-camel" },
@@ -260,9 +228,16 @@ function buildApp(
   );
 }
 
-/** Maps Stricli's own negative exit codes for bad input to the usage code 2. */
-function exitCodeOf(stricliCode: number | string | null | undefined): number {
-  const code = Number(stricliCode ?? 0);
-  if (code === -4 || code === -5) return EXIT_USAGE;
-  return code < 0 ? EXIT_FAILURE : code;
+/** Maps Stricli's own exit codes for bad input to the usage code 2. */
+function exitCodeOf(
+  stricliCode: number | string | null | undefined,
+  { ExitCode }: typeof Stricli,
+): number {
+  const code = Number(stricliCode ?? ExitCode.Success);
+  if (code === ExitCode.InvalidArgument || code === ExitCode.UnknownCommand) {
+    return EXIT_USAGE;
+  }
+  // Stricli's other codes of its own (a command that failed to load, ...)
+  // are negative; a command's are ours.
+  return code < ExitCode.Success ? EXIT_FAILURE : code;
 }

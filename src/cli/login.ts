@@ -24,27 +24,17 @@ import {
   WAITING,
   WELCOME,
 } from "../ui/messages.ts";
-import type { LoginFlags } from "./app.ts";
+import type { LoginFlags } from "./spec.ts";
 import type { Context } from "./context.ts";
 import { endAtServer, endpointsFor } from "./active_session.ts";
 import { asCliError } from "./failure.ts";
 import { loadSettings } from "./settings.ts";
 import { startBrowserHelp } from "./web.ts";
 
-/** What `user login` was asked to do. */
-export interface LoginOptions {
-  /** The API key; "-" reads it from standard input. Absent: PILOT_API_KEY, else device login. */
-  apiKey?: string;
-  /** Leave out the QR code. */
-  noQr?: boolean;
-  /** Open the link in the web browser. */
-  web?: boolean;
-}
-
 /** Logs in and stores the session; an existing session is replaced only on success. */
 export async function runLogin(
   ctx: Context,
-  options: LoginOptions,
+  options: LoginFlags,
 ): Promise<void> {
   const { auth, dir } = loadSettings(ctx);
   const endpoints = endpointsFor(ctx, auth, dir);

@@ -38,6 +38,19 @@ export interface PositionalSpec {
   readonly choices: readonly string[];
 }
 
+/** What a flag of `kind` gives its command: a string for a value, true for a switch. */
+export type FlagValue<F extends FlagSpec> = F["kind"] extends "parsed" ? string
+  : boolean;
+
+/**
+ * A command's typed options, derived from its spec: `FlagsOf<typeof LOGIN>`
+ * is `{ apiKey?: string; noQr?: boolean; web?: boolean }`. Every flag is
+ * optional; one not given is absent.
+ */
+export type FlagsOf<C extends CommandSpec> = {
+  readonly [K in keyof C["flags"]]?: FlagValue<C["flags"][K]>;
+};
+
 /** A group of commands. */
 export interface GroupSpec {
   /** The help line. */
@@ -73,6 +86,9 @@ export const LOGIN = {
   },
 } as const satisfies CommandSpec;
 
+/** The options of `user login`. */
+export type LoginFlags = FlagsOf<typeof LOGIN>;
+
 /** `pilotcli user logout`. */
 export const LOGOUT = {
   brief: "For user to logout.",
@@ -86,6 +102,9 @@ export const LOGOUT = {
   aliases: { y: "yes" },
 } as const satisfies CommandSpec;
 
+/** The options of `user logout`. */
+export type LogoutFlags = FlagsOf<typeof LOGOUT>;
+
 /** `pilotcli user status`. */
 export const STATUS = {
   brief: "Show who is logged in and until when.",
@@ -93,6 +112,9 @@ export const STATUS = {
     json: { kind: "boolean", brief: "Print the status as JSON." },
   },
 } as const satisfies CommandSpec;
+
+/** The options of `user status`. */
+export type StatusFlags = FlagsOf<typeof STATUS>;
 
 /** `pilotcli user token`. */
 export const TOKEN = {
