@@ -192,7 +192,7 @@ async function deviceLogin(
   }
 }
 
-/** The Stricli entry of `user login`. */
+/** The entry of `user login` that main runs with the parsed flags. */
 export async function loginCommand(
   this: Context,
   flags: LoginFlags,

@@ -60,7 +60,7 @@ export async function runLogout(
   ctx.stderr.write(`${LOGOUT_DONE}\n`);
 }
 
-/** The Stricli entry of `user logout`. */
+/** The entry of `user logout` that main runs with the parsed flags. */
 export async function logoutCommand(
   this: Context,
   flags: LogoutFlags,

@@ -1,9 +1,10 @@
 /**
  * The command tree as plain data: names, flags and every text of the help.
- * The Stricli parser (app.ts) is built from it, and help is rendered from
- * it, so each text has one home; and `--help` and `--version` are answered
- * from it without loading the parser at all, which keeps them near the
- * bare runtime's start-up.
+ * The parser (parse.ts) reads arguments against it, each command's options
+ * are typed from it (`FlagsOf`), help is rendered from it (help.ts) and
+ * completion scripts are generated from it (completions.ts): a flag is
+ * declared here once. It loads nothing else, so `--help` and `--version`
+ * stay near the bare runtime's start-up.
  *
  * @module
  */

@@ -70,7 +70,7 @@ export async function runStatus(
   );
 }
 
-/** The Stricli entry of `user status`. */
+/** The entry of `user status` that main runs with the parsed flags. */
 export async function statusCommand(
   this: Context,
   flags: StatusFlags,
