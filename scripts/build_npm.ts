@@ -9,7 +9,6 @@
  *                             and version itself, loads lib/cli.mjs for the rest
  *     npm/lib/cli.mjs         the CLI, Deno shim included, as one ES module
  *     npm/lib/mod.mjs         the library API of mod.ts as one ES module
- *     npm/lib/stricli.mjs     @stricli/core, the parser, for both of them
  *     npm/lib/qrcode.mjs      qrcode-generator, the QR encoder, for both
  *     npm/lib/mod.d.ts        its types (scripts/npm_lib.d.ts)
  *     npm/README.md, LICENSE  copied
@@ -27,11 +26,12 @@
  * only where there is no `globalThis.Deno` (Deno code may import the package
  * too), and re-exports mod.ts's library API.
  *
- * The parser and the QR encoder are half of the code (150 of 300 KiB), and a
- * command given without flags needs neither, yet Node parses a whole file
- * when it loads it. So they stay out of the two bundles, each in a file of
- * its own that both share and that src/ imports dynamically where it first
- * needs it (cli/app.ts, ui/qr.ts). That saved `user status` 1.5 ms, 0.06x of
+ * The QR encoder (and, until pilotcli parsed its arguments itself, the
+ * Stricli parser: the two were half of the code, 150 of 300 KiB) is needed
+ * by few runs, yet Node parses a whole file when it loads it. So it stays
+ * out of the two bundles, in a file of its own that both share and that
+ * src/ imports dynamically where it first needs it (ui/qr.ts); the same
+ * goes for undici. Splitting them off saved `user status` 1.5 ms, 0.06x of
  * Node's bare start (docs/benchmarks.md). `deno bundle --code-splitting`
  * would cut every lazy import into a file of its own, some twenty files for
  * the CLI; loading them one after another made `user status` slower than
@@ -85,10 +85,10 @@ export interface NpmBuild {
 
 /**
  * npm packages that get a file of their own in `lib/`, which the bundles
- * import dynamically: only parsing flags and drawing a QR code need them.
+ * import dynamically: only drawing a QR code, or a CA file or a proxy, need
+ * them.
  */
 const SEPARATE: Record<string, string> = {
-  "@stricli/core": "stricli.mjs",
   "qrcode-generator": "qrcode.mjs",
   undici: "undici.mjs",
 };
