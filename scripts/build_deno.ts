@@ -1,8 +1,7 @@
 /**
  * `deno task build`: writes the program Deno users install,
  * `dist/pilotcli.js` (run directly, to the path given as its first argument):
- * mod.ts bundled into one ES module with @stricli/core and qrcode-generator
- * inlined. It imports nothing, so it runs with `--no-config`: no import map,
+ * mod.ts bundled into one ES module with qrcode-generator inlined. It imports nothing, so it runs with `--no-config`: no import map,
  * lockfile or npm resolution at start-up, and nothing to install beside it.
  *
  * Why a bundle rather than mod.ts itself: start-up, measured with

@@ -9,7 +9,6 @@
  *                             and version itself, loads lib/cli.mjs for the rest
  *     npm/lib/cli.mjs         the CLI as one ES module
  *     npm/lib/mod.mjs         the library API of src/lib.ts as one ES module
- *     npm/lib/stricli.mjs     @stricli/core, the parser, for both of them
  *     npm/lib/qrcode.mjs      qrcode-generator, the QR encoder, for both
  *     npm/lib/undici.mjs      the part of undici used for a CA file or a proxy
  *     npm/lib/mod.d.ts        its types, generated from src/ (scripts/npm_types.ts),
@@ -26,11 +25,10 @@
  * shim, so nothing is set on `globalThis` and a host's own `Deno` is never
  * used. dnt itself is published on JSR only, which is out of reach here.
  *
- * The parser, the QR encoder and undici stay out of the two bundles, each in
- * a file of its own that both share and that src/ imports dynamically where
- * it first needs it (cli/app.ts, ui/qr.ts, scripts/node_transport.ts): Node
- * parses a whole file when it loads it, and a command given without flags
- * needs none of them (docs/benchmarks.md). A plugin resolves their names to
+ * The QR encoder and undici stay out of the two bundles, each in a file of
+ * its own that both share and that the code imports dynamically where it
+ * first needs it (ui/qr.ts, scripts/node_transport.ts): Node parses a whole
+ * file when it loads it, and most commands need neither (docs/benchmarks.md). A plugin resolves their names to
  * those files. Built-ins are never imported: the code looks them up with
  * `process.getBuiltinModule` (scripts/node_deno.ts says why), and the
  * bundled CommonJS of undici gets a `require` that does the same.
@@ -81,7 +79,6 @@ export interface NpmBuild {
  * the part of it pilotcli uses (undici: scripts/npm_undici.ts).
  */
 const SEPARATE: Record<string, { file: string; entry: string }> = {
-  "@stricli/core": { file: "stricli.mjs", entry: "@stricli/core" },
   "qrcode-generator": { file: "qrcode.mjs", entry: "qrcode-generator" },
   undici: { file: "undici.mjs", entry: "scripts/npm_undici.ts" },
 };

@@ -1,7 +1,6 @@
 /**
- * Where each command's run function lives, loaded only when it runs. The
- * parser (app.ts) loads them from here, and so does `main` for a command
- * given without flags, which needs no parser.
+ * Where each command's run function lives, loaded only when it runs:
+ * `main` loads the one the arguments name (parse.ts).
  *
  * @module
  */

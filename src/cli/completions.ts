@@ -303,7 +303,7 @@ export function isShell(word: string | undefined): word is Shell {
   return (SHELLS as readonly (string | undefined)[]).includes(word);
 }
 
-/** The Stricli entry of `completions`: prints the script on stdout. */
+/** The entry of `completions` that main runs: prints the script on stdout. */
 export function completionsCommand(
   this: Context,
   _flags: Record<never, never>,

@@ -14,11 +14,6 @@ import type { LineReader, TextWriter } from "../ui/io.ts";
 
 /** The collaborators of every command. */
 export interface Context {
-  /** Stricli's view: where help and errors go. */
-  readonly process: {
-    readonly stdout: TextWriter;
-    readonly stderr: TextWriter;
-  };
   /** Data goes here (a token, JSON). */
   readonly stdout: TextWriter;
   /** Messages go here (progress, questions, errors). */

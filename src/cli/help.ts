@@ -1,6 +1,6 @@
 /**
  * Help in the original CLI's layout (Click's), rendered from the command
- * spec that the parser is built from, so every text has one home.
+ * spec that the parser reads arguments against, so every text has one home.
  *
  * @module
  */
@@ -104,7 +104,9 @@ export function versionLine(): string {
 
 /**
  * What `--help`, `--version` or a bare group asks for, answered from the
- * spec alone; undefined when the arguments need the parser.
+ * spec alone; undefined for anything else. The npm program answers these
+ * before it loads the CLI (scripts/npm_bin.ts); the answers are those of
+ * `main` (help_test.ts holds them so).
  */
 export function quickAnswer(args: readonly string[]): string | undefined {
   const { target, prefix, rest } = resolve(args);

@@ -18,26 +18,16 @@ import {
   WAITING,
   WELCOME,
 } from "../ui/messages.ts";
-import type { LoginFlags } from "./app.ts";
+import type { LoginFlags } from "./spec.ts";
 import type { Context } from "./context.ts";
 import { openSessionCore } from "./active_session.ts";
 import { asCliError } from "./failure.ts";
 import { startBrowserHelp } from "./web.ts";
 
-/** What `user login` was asked to do. */
-export interface LoginOptions {
-  /** The API key; "-" reads it from standard input. Absent: PILOT_API_KEY, else device login. */
-  apiKey?: string;
-  /** Leave out the QR code. */
-  noQr?: boolean;
-  /** Open the link in the web browser. */
-  web?: boolean;
-}
-
 /** Logs in and stores the session; an existing session is replaced only on success. */
 export async function runLogin(
   ctx: Context,
-  options: LoginOptions,
+  options: LoginFlags,
 ): Promise<void> {
   const { core } = await openSessionCore(ctx);
   // Corrupt sessions moved aside by earlier runs end with this login.
@@ -137,7 +127,7 @@ async function deviceLogin(
   });
 }
 
-/** The Stricli entry of `user login`. */
+/** The entry of `user login` that main runs with the parsed flags. */
 export async function loginCommand(
   this: Context,
   flags: LoginFlags,

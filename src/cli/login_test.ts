@@ -40,7 +40,6 @@ for (const terminal of [false, true]) {
         PILOT_CONFIG_DIR: configDir,
       };
       const ctx: Context = {
-        process: { stdout: err, stderr: err },
         stdout: err,
         stderr: err,
         stdin: new LineReader(() => stdin, {

@@ -15,14 +15,8 @@ import {
   LOGOUT_SERVER_UNREACHABLE,
 } from "../ui/messages.ts";
 import { useSession } from "./active_session.ts";
-import type { LogoutFlags } from "./app.ts";
+import type { LogoutFlags } from "./spec.ts";
 import type { Context } from "./context.ts";
-
-/** What `user logout` was asked to do. */
-export interface LogoutOptions {
-  /** Skip the question. */
-  yes?: boolean;
-}
 
 /** Asks until the answer is yes or no; null at end of input. */
 async function confirm(ctx: Context): Promise<boolean | null> {
@@ -40,7 +34,7 @@ async function confirm(ctx: Context): Promise<boolean | null> {
 /** Logs out; see the module doc. */
 export async function runLogout(
   ctx: Context,
-  options: LogoutOptions,
+  options: LogoutFlags,
 ): Promise<void> {
   const { session, core } = await useSession(ctx, {
     fresh: false,
@@ -64,7 +58,7 @@ export async function runLogout(
   ctx.stderr.write(`${LOGOUT_DONE}\n`);
 }
 
-/** The Stricli entry of `user logout`. */
+/** The entry of `user logout` that main runs with the parsed flags. */
 export async function logoutCommand(
   this: Context,
   flags: LogoutFlags,

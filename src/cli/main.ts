@@ -1,32 +1,48 @@
 /**
- * The process around the command tree: runs the command with the real
- * Context and turns the outcome into an exit code. Ctrl-C aborts whatever is waiting and exits 130.
+ * The process around the command tree: reads the arguments (parse.ts), runs
+ * what they name with the real Context and turns the outcome into an exit
+ * code. Ctrl-C aborts whatever is waiting and exits 130.
  *
  * @module
  */
 
 import { isDebug } from "../config.ts";
-import { CliError, EXIT_FAILURE, EXIT_INTERRUPTED } from "../errors.ts";
+import {
+  CliError,
+  EXIT_FAILURE,
+  EXIT_INTERRUPTED,
+  EXIT_USAGE,
+} from "../errors.ts";
 import { interruptSignals } from "../runtime/os.ts";
-import { COMMANDS, isRoute, type Route } from "./commands.ts";
+import { COMMANDS } from "./commands.ts";
 import type { Context } from "./context.ts";
 import { runtimeContext } from "./runtime_context.ts";
 import { formatFailure } from "./failure.ts";
-import { quickAnswer } from "./help.ts";
-import { resolve } from "./spec.ts";
+import { renderHelp, versionLine } from "./help.ts";
+import { parseArgs, usageLines } from "./parse.ts";
 
 /** Runs pilotcli with `args` and returns the exit code. */
 export async function main(
   args: readonly string[],
   makeContext: (signal: AbortSignal) => Context = runtimeContext,
 ): Promise<number> {
-  // Help and version need neither the parser nor a signal handler.
-  const answer = quickAnswer(args);
-  if (answer !== undefined) {
-    makeContext(new AbortController().signal).stdout.write(answer);
-    return 0;
+  const parsed = parseArgs(args);
+  // Help, version and usage errors need no signal handler.
+  switch (parsed.kind) {
+    case "help":
+      makeContext(new AbortController().signal).stdout.write(
+        renderHelp(parsed.target, parsed.prefix),
+      );
+      return 0;
+    case "version":
+      makeContext(new AbortController().signal).stdout.write(versionLine());
+      return 0;
+    case "usage":
+      makeContext(new AbortController().signal).stderr.write(
+        usageLines(parsed.errors, args),
+      );
+      return EXIT_USAGE;
   }
-  const route = bareCommand(args);
   const controller = new AbortController();
   const interrupt = () =>
     controller.abort(new CliError("", { exitCode: EXIT_INTERRUPTED }));
@@ -34,44 +50,18 @@ export async function main(
   for (const signal of signals) Deno.addSignalListener(signal, interrupt);
   const context = makeContext(controller.signal);
   try {
-    return route === undefined
-      ? await parseAndRun(args, context)
-      : await runCommand(route, context);
-  } finally {
-    for (const signal of signals) Deno.removeSignalListener(signal, interrupt);
-    context.stdin.release();
-  }
-}
-
-/**
- * The route of `args` when they name a command and give nothing else: with
- * no flags there is nothing to parse, and loading and building the parser
- * (Stricli) would cost about 2 ms, a third of what `user status` does
- * (docs/benchmarks.md).
- */
-function bareCommand(args: readonly string[]): Route | undefined {
-  const { prefix, rest } = resolve(args);
-  const route = prefix.slice(1).join(" ");
-  return rest.length === 0 && isRoute(route) ? route : undefined;
-}
-
-/** Runs the command of `route` with no flags, as the parser would. */
-async function runCommand(route: Route, context: Context): Promise<number> {
-  try {
-    const command = await COMMANDS[route]();
-    await command.call(context, {});
+    const command = await COMMANDS[parsed.route]() as (
+      this: Context,
+      flags: unknown,
+      ...positional: string[]
+    ) => Promise<void>;
+    await command.call(context, parsed.flags, ...parsed.positional);
     return 0;
   } catch (error) {
     context.stderr.write(`${formatFailure(error, isDebug(context.env))}\n`);
     return error instanceof CliError ? error.exitCode : EXIT_FAILURE;
+  } finally {
+    for (const signal of signals) Deno.removeSignalListener(signal, interrupt);
+    context.stdin.release();
   }
-}
-
-/** Parses `args` with the command tree and runs what they name. */
-async function parseAndRun(
-  args: readonly string[],
-  context: Context,
-): Promise<number> {
-  const app = await import("./app.ts");
-  return await app.parseAndRun(args, context, isDebug(context.env));
 }

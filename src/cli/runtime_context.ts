@@ -20,7 +20,6 @@ export function runtimeContext(signal: AbortSignal): Context {
   const stdout = quietWhenClosed(fileWriter(Deno.stdout));
   const stderr = fileWriter(Deno.stderr);
   return {
-    process: { stdout, stderr },
     stdout,
     stderr,
     stdin: new LineReader(() => Deno.stdin.readable, Deno.stdin),

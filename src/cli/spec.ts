@@ -1,9 +1,10 @@
 /**
  * The command tree as plain data: names, flags and every text of the help.
- * The Stricli parser (app.ts) is built from it, and help is rendered from
- * it, so each text has one home; and `--help` and `--version` are answered
- * from it without loading the parser at all, which keeps them near the
- * bare runtime's start-up.
+ * The parser (parse.ts) reads arguments against it, each command's options
+ * are typed from it (`FlagsOf`), help is rendered from it (help.ts) and
+ * completion scripts are generated from it (completions.ts): a flag is
+ * declared here once. It loads nothing else, so `--help` and `--version`
+ * stay near the bare runtime's start-up.
  *
  * @module
  */
@@ -37,6 +38,19 @@ export interface PositionalSpec {
   /** The words it may be. */
   readonly choices: readonly string[];
 }
+
+/** What a flag of `kind` gives its command: a string for a value, true for a switch. */
+export type FlagValue<F extends FlagSpec> = F["kind"] extends "parsed" ? string
+  : boolean;
+
+/**
+ * A command's typed options, derived from its spec: `FlagsOf<typeof LOGIN>`
+ * is `{ apiKey?: string; noQr?: boolean; web?: boolean }`. Every flag is
+ * optional; one not given is absent.
+ */
+export type FlagsOf<C extends CommandSpec> = {
+  readonly [K in keyof C["flags"]]?: FlagValue<C["flags"][K]>;
+};
 
 /** A group of commands. */
 export interface GroupSpec {
@@ -73,6 +87,9 @@ export const LOGIN = {
   },
 } as const satisfies CommandSpec;
 
+/** The options of `user login`. */
+export type LoginFlags = FlagsOf<typeof LOGIN>;
+
 /** `pilotcli user logout`. */
 export const LOGOUT = {
   brief: "For user to logout.",
@@ -86,6 +103,9 @@ export const LOGOUT = {
   aliases: { y: "yes" },
 } as const satisfies CommandSpec;
 
+/** The options of `user logout`. */
+export type LogoutFlags = FlagsOf<typeof LOGOUT>;
+
 /** `pilotcli user status`. */
 export const STATUS = {
   brief: "Show who is logged in and until when.",
@@ -93,6 +113,9 @@ export const STATUS = {
     json: { kind: "boolean", brief: "Print the status as JSON." },
   },
 } as const satisfies CommandSpec;
+
+/** The options of `user status`. */
+export type StatusFlags = FlagsOf<typeof STATUS>;
 
 /** `pilotcli user token`. */
 export const TOKEN = {

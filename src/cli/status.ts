@@ -6,16 +6,10 @@
  * @module
  */
 
-import type { StatusFlags } from "./app.ts";
+import type { StatusFlags } from "./spec.ts";
 import { useSession } from "./active_session.ts";
 import type { Context } from "./context.ts";
 import { inert, inertJson } from "../ui/terminal_text.ts";
-
-/** What `user status` was asked to do. */
-export interface StatusOptions {
-  /** Print JSON on stdout instead of text. */
-  json?: boolean;
-}
 
 /** A span of seconds for people: "4 min 10 s", "1 h 5 min". */
 export function formatDuration(seconds: number): string {
@@ -28,7 +22,7 @@ export function formatDuration(seconds: number): string {
 /** Prints the status of the session. */
 export async function runStatus(
   ctx: Context,
-  options: StatusOptions,
+  options: StatusFlags,
 ): Promise<void> {
   const { session, idleTimeout } = await useSession(ctx, {
     fresh: false,
@@ -76,7 +70,7 @@ export async function runStatus(
   );
 }
 
-/** The Stricli entry of `user status`. */
+/** The entry of `user status` that main runs with the parsed flags. */
 export async function statusCommand(
   this: Context,
   flags: StatusFlags,

@@ -14,7 +14,7 @@ export async function runToken(ctx: Context): Promise<void> {
   ctx.stdout.write(`${session.accessToken}\n`);
 }
 
-/** The Stricli entry of `user token`. */
+/** The entry of `user token` that main runs with the parsed flags. */
 export async function tokenCommand(this: Context): Promise<void> {
   await runToken(this);
 }
