@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { CliError } from "../errors.ts";
-import { withLock } from "./lock.ts";
+import { DEFAULT_STALE_MS, withLock } from "./lock.ts";
 import { exists } from "./testdata/fixtures.ts";
 
 function delay(ms: number): Promise<void> {
@@ -98,11 +98,40 @@ Deno.test("withLock removes a stale takeover guard, then takes over", async () =
   }
 });
 
+Deno.test("withLock: a lock left by a run killed just after taking it is taken over once 1 s old", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const lockPath = `${dir}/session.lock`;
+    // The mtime of a lock created a moment ago, as claim() stamps it.
+    await leaveLock(lockPath, 0);
+    const start = (await Deno.lstat(lockPath)).mtime!.getTime();
+    let clock = start;
+    let waited = 0;
+    const result = await withLock(lockPath, () => Promise.resolve("next"), {
+      now: () => clock,
+      sleep: (ms) => {
+        waited += ms;
+        clock += ms;
+        return Promise.resolve();
+      },
+    });
+    assert.equal(result, "next");
+    assert.equal(DEFAULT_STALE_MS, 1_000);
+    // Not before the lock is stale, and within one backoff step after.
+    assert.ok(waited > 1_000, `taken over after ${waited} ms`);
+    assert.ok(waited <= 1_050, `taken over after ${waited} ms`);
+    assert.equal(await exists(lockPath), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("withLock does not take over a live lock: keepAlive's heartbeat keeps it fresh", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const lockPath = `${dir}/session.lock`;
-    const options = { staleMs: 500, heartbeatMs: 50 };
+    // The defaults: 1 s staleness, a beat every 200 ms.
+    const options = {};
     let release!: () => void;
     const released = new Promise<void>((resolve) => release = resolve);
     let holderEntered!: () => void;
@@ -115,11 +144,11 @@ Deno.test("withLock does not take over a live lock: keepAlive's heartbeat keeps 
     }, options);
     await entered;
 
-    // Waits three times staleMs; a lock without heartbeat would be taken.
+    // Waits twice staleMs; a lock without heartbeat would be taken.
     await assert.rejects(
       withLock(lockPath, () => Promise.resolve("waiter"), {
         ...options,
-        timeoutMs: 1_500,
+        timeoutMs: 2 * DEFAULT_STALE_MS,
       }),
       (err) =>
         err instanceof CliError && err.message === timeoutMessage(lockPath),
