@@ -19,6 +19,7 @@ import {
 import {
   API_KEY,
   apiKeyLogin,
+  editSession,
   exists,
   expireAccessToken,
   printedLink,
@@ -37,10 +38,6 @@ async function deviceLogin(world: World): Promise<Session> {
   const result = await cli.result();
   assert.equal(result.code, 0, result.stderr);
   return await world.session();
-}
-
-function sleep(ms: number) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function refreshes(world: World) {
@@ -153,10 +150,13 @@ for (
   Deno.test(`an idle session ends: ${command.join(" ")}`, async () => {
     await withWorld({}, async (world) => {
       const session = await deviceLogin(world);
-      await sleep(2100);
-      const result = await world.cli(command, {
-        env: { PILOT_IDLE_TIMEOUT: "2" },
-      });
+      // Last used two idle times ago (the default idle time is 1 h): the
+      // clock's part is the unit tests' (the idle boundary), not a sleep's.
+      await editSession(world.configDir, (s) => ({
+        ...s,
+        lastActiveAt: s.lastActiveAt - 7200,
+      }));
+      const result = await world.cli(command);
       assert.equal(result.code, 1);
       assert.equal(result.stdout, "");
       assert.equal(result.stderr, `${SESSION_INVALID}\n`);
@@ -173,21 +173,39 @@ for (
 Deno.test("using the session restarts its idle time", async () => {
   await withWorld({}, async (world) => {
     await apiKeyLogin(world);
-    // 3 gaps of 2 s outlast a 5 s idle time only if each use restarts it;
-    // each gap may grow by a slow start-up (busy CI) and still be < 5 s.
-    const env = { PILOT_IDLE_TIMEOUT: "5" };
-    for (let i = 0; i < 3; i++) {
-      await sleep(2000);
-      const result = await world.cli(["user", "status"], { env });
-      assert.equal(result.code, 0, result.stderr);
-    }
+    // Ten seconds before its idle end: a use now must move the end an idle
+    // time (1 h) ahead of this moment.
+    await editSession(world.configDir, (s) => ({
+      ...s,
+      lastActiveAt: Math.floor(Date.now() / 1000) - 3590,
+    }));
+    const before = Math.floor(Date.now() / 1000);
+    const used = await world.cli(["user", "status"]);
+    assert.equal(used.code, 0, used.stderr);
+    assert.ok((await world.session()).lastActiveAt >= before);
+    const json = await world.cli(["user", "status", "--json"]);
+    assert.equal(json.code, 0, json.stderr);
+    const { idleLogoutIn } = JSON.parse(json.stdout);
+    assert.ok(idleLogoutIn > 3600 - 60, `idle end in ${idleLogoutIn} s`);
   });
 });
 
-Deno.test("the server's refresh TTL running out ends a device session", async () => {
-  await withWorld({ accessTokenTtl: 1, refreshTokenTtl: 2 }, async (world) => {
-    await deviceLogin(world);
-    await sleep(2500);
+/** Past the refresh token's lifetime, and the access token's. */
+function refreshTokenRunOut(world: World): Promise<Session> {
+  const now = Math.floor(Date.now() / 1000);
+  return editSession(world.configDir, (s) => ({
+    ...s,
+    accessTokenIssuedAt: now - 400,
+    accessTokenExpiresAt: now - 100,
+    refreshTokenExpiresAt: now - 1,
+  }));
+}
+
+Deno.test("the refresh token's lifetime running out ends a device session", async () => {
+  await withWorld({}, async (world) => {
+    const session = await deviceLogin(world);
+    assert.ok(session.refreshTokenExpiresAt, "the server gave a lifetime");
+    await refreshTokenRunOut(world);
     const result = await world.cli(["user", "token"]);
     assert.equal(result.code, 1);
     assert.equal(result.stderr, `${SESSION_INVALID}\n`);
@@ -196,15 +214,17 @@ Deno.test("the server's refresh TTL running out ends a device session", async ()
 });
 
 Deno.test("an API-key session renews itself with its key when the refresh token is gone", async () => {
-  await withWorld({ accessTokenTtl: 1, refreshTokenTtl: 2 }, async (world) => {
+  await withWorld({}, async (world) => {
     const before = await apiKeyLogin(world);
-    await sleep(2500);
+    await refreshTokenRunOut(world);
     const result = await world.cli(["user", "token"]);
     assert.equal(result.code, 0, result.stderr);
     const after = await world.session();
     assert.equal(after.method, "api-key");
     assert.notEqual(after.refreshToken, before.refreshToken);
     assert.equal(result.stdout, `${after.accessToken}\n`);
+    // Renewed with the key, not with the expired refresh token.
+    assert.deepEqual(refreshes(world), []);
   });
 });
 
