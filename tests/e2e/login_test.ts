@@ -92,8 +92,12 @@ Deno.test("the printed QR code reads back as the printed link", async () => {
 });
 
 Deno.test("--no-qr prints the link without a QR code", async () => {
-  await withWorld({ deviceCodeTtl: 2 }, async (world) => {
-    const result = await world.cli(["user", "login", "--no-qr"]);
+  await withWorld({}, async (world) => {
+    const cli = world.spawn(["user", "login", "--no-qr"]);
+    // Everything before the wait is printed then; Ctrl-C, not the code's end.
+    await cli.waitForStderr(new RegExp(WAITING));
+    cli.kill("SIGINT");
+    const result = await cli.result();
     assert.ok(result.stderr.includes("Open this link to log in: "));
     assert.ok(!/[▀▄█]/.test(result.stderr));
   });
@@ -111,7 +115,7 @@ Deno.test("a denied device login fails and stores nothing", async () => {
 });
 
 Deno.test("an expired device code fails with the expired line", async () => {
-  await withWorld({ deviceCodeTtl: 2 }, async (world) => {
+  await withWorld({ deviceCodeTtl: 1 }, async (world) => {
     const result = await world.cli(["user", "login", "--no-qr"]);
     assert.equal(result.code, 1);
     assert.equal(result.stderr.trim().split("\n").at(-1), DEVICE_EXPIRED);

@@ -4,7 +4,6 @@
  */
 
 import assert from "node:assert/strict";
-import { approveOverHttp } from "../idp/person_http.ts";
 import { PATHS } from "../idp/server.ts";
 import { parseSession, type Session } from "../../src/session/session.ts";
 import {
@@ -22,22 +21,26 @@ import {
   editSession,
   exists,
   expireAccessToken,
-  printedLink,
   refreshWorks,
   revokeAtServer,
-  USER,
   withWorld,
   type World,
 } from "./harness.ts";
 
 const TOKEN = PATHS.token;
 
-async function deviceLogin(world: World): Promise<Session> {
-  const cli = world.spawn(["user", "login", "--no-qr"]);
-  await approveOverHttp(await printedLink(cli), USER);
-  const result = await cli.result();
-  assert.equal(result.code, 0, result.stderr);
-  return await world.session();
+/**
+ * A device-code session with the server's real tokens, without waiting out
+ * the device flow's poll interval (1 s at least): an API-key login whose
+ * session is then made a device-code one, so it has no key to fall back on.
+ * The device flow itself is login_test.ts's and runtimes_test.ts's.
+ */
+async function deviceSession(world: World): Promise<Session> {
+  await apiKeyLogin(world);
+  return await editSession(world.configDir, ({ apiKey: _, ...s }) => ({
+    ...s,
+    method: "device-code",
+  }));
 }
 
 function refreshes(world: World) {
@@ -105,7 +108,7 @@ Deno.test("logout at end of input cancels, hints at -y, exits 1", async () => {
 Deno.test("logout -y and --yes skip the question and end the session at the server", async () => {
   await withWorld({}, async (world) => {
     for (const flag of ["-y", "--yes"]) {
-      const session = await deviceLogin(world);
+      const session = await deviceSession(world);
       const result = await world.cli(["user", "logout", flag]);
       assert.equal(result.code, 0, result.stderr);
       assert.equal(result.stderr, `${LOGOUT_DONE}\n`);
@@ -149,7 +152,7 @@ for (
 ) {
   Deno.test(`an idle session ends: ${command.join(" ")}`, async () => {
     await withWorld({}, async (world) => {
-      const session = await deviceLogin(world);
+      const session = await deviceSession(world);
       // Last used two idle times ago (the default idle time is 1 h): the
       // clock's part is the unit tests' (the idle boundary), not a sleep's.
       await editSession(world.configDir, (s) => ({
@@ -203,7 +206,7 @@ function refreshTokenRunOut(world: World): Promise<Session> {
 
 Deno.test("the refresh token's lifetime running out ends a device session", async () => {
   await withWorld({}, async (world) => {
-    const session = await deviceLogin(world);
+    const session = await deviceSession(world);
     assert.ok(session.refreshTokenExpiresAt, "the server gave a lifetime");
     await refreshTokenRunOut(world);
     const result = await world.cli(["user", "token"]);
@@ -230,7 +233,7 @@ Deno.test("an API-key session renews itself with its key when the refresh token 
 
 Deno.test("16 processes on an expired access token: all succeed, one refresh, a valid session after", async () => {
   await withWorld({}, async (world) => {
-    await deviceLogin(world);
+    await deviceSession(world);
     await expireAccessToken(world.configDir);
     const runs = await Promise.all(
       Array.from({ length: 16 }, () => world.cli(["user", "token"])),
@@ -249,7 +252,7 @@ Deno.test("16 processes on an expired access token: all succeed, one refresh, a 
 
 Deno.test("user token: one line and no request while the access token is valid", async () => {
   await withWorld({}, async (world) => {
-    const session = await deviceLogin(world);
+    const session = await deviceSession(world);
     const count = world.idp.requests.length;
     const result = await world.cli(["user", "token"]);
     assert.equal(result.code, 0, result.stderr);
@@ -261,7 +264,7 @@ Deno.test("user token: one line and no request while the access token is valid",
 
 Deno.test("user token: exactly one refresh when the access token has expired", async () => {
   await withWorld({}, async (world) => {
-    const session = await deviceLogin(world);
+    const session = await deviceSession(world);
     await expireAccessToken(world.configDir);
     const before = refreshes(world).length;
     const result = await world.cli(["user", "token"]);
@@ -274,7 +277,7 @@ Deno.test("user token: exactly one refresh when the access token has expired", a
 
 Deno.test("a refresh token the server rejects ends the session", async () => {
   await withWorld({}, async (world) => {
-    const session = await deviceLogin(world);
+    const session = await deviceSession(world);
     // Revoked behind the CLI's back (RFC 7009), as an administrator would.
     await revokeAtServer(world.idp.issuer, session.refreshToken);
     await expireAccessToken(world.configDir);
@@ -355,7 +358,7 @@ Deno.test("activity is written at most once a minute with the default idle time"
 
 Deno.test("logging in again ends the replaced session at the server", async () => {
   await withWorld({}, async (world) => {
-    const first = await deviceLogin(world);
+    const first = await deviceSession(world);
     const second = await apiKeyLogin(world);
     assert.equal(
       await refreshWorks(world.idp.issuer, first.refreshToken),
