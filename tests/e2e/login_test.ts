@@ -13,7 +13,6 @@ import {
   DEVICE_DENIED,
   DEVICE_EXPIRED,
   TRYING_API_KEY,
-  TRYING_DEVICE_CODE,
   WAITING,
   WELCOME,
 } from "../../src/ui/messages.ts";
@@ -39,32 +38,6 @@ async function assertLoggedIn(world: World, method: string) {
   assert.equal(session.authUrl, world.idp.issuer);
   return session;
 }
-
-/** No secret of the session may appear in what the CLI printed. */
-function assertNoSecrets(output: string, secrets: (string | undefined)[]) {
-  for (const secret of secrets) {
-    if (secret) assert.ok(!output.includes(secret), "a secret was printed");
-  }
-}
-
-Deno.test("device login approved over HTTP stores the session", async () => {
-  await withWorld({}, async (world) => {
-    const cli = world.spawn(["user", "login"]);
-    const link = await printedLink(cli);
-    await cli.waitForStderr(new RegExp(WAITING));
-    await approveOverHttp(link, USER);
-    const result = await cli.result();
-    assert.equal(result.code, 0, result.stderr);
-    const lines = result.stderr.split("\n");
-    assert.equal(lines[0], TRYING_DEVICE_CODE);
-    assert.ok(lines.includes(WAITING));
-    assert.equal(lines.at(-2), WELCOME);
-    assert.equal(result.stdout, "");
-    const session = await assertLoggedIn(world, "device-code");
-    assert.equal(session.apiKey, undefined);
-    assertNoSecrets(result.stderr, [session.accessToken, session.refreshToken]);
-  });
-});
 
 Deno.test("device login approved in a real browser", async () => {
   await withWorld({}, async (world) => {
@@ -171,27 +144,6 @@ Deno.test("a 5xx answer while polling is survived", async () => {
   });
 });
 
-Deno.test("Ctrl-C while waiting exits 130 and writes nothing", async () => {
-  await withWorld({}, async (world) => {
-    const cli = world.spawn(["user", "login", "--no-qr"]);
-    await cli.waitForStderr(new RegExp(WAITING));
-    cli.kill("SIGINT");
-    const result = await cli.result();
-    assert.equal(result.code, 130);
-    assert.equal(await exists(world.sessionPath), false);
-  });
-});
-
-Deno.test("API-key login: a good key from the option", async () => {
-  await withWorld({}, async (world) => {
-    const result = await world.cli(["user", "login", "--api-key", API_KEY]);
-    assert.equal(result.code, 0, result.stderr);
-    assert.equal(result.stderr, `${TRYING_API_KEY}\n${WELCOME}\n`);
-    const session = await assertLoggedIn(world, "api-key");
-    assert.equal(session.apiKey, API_KEY);
-  });
-});
-
 Deno.test("API-key login: a key from standard input and from PILOT_API_KEY", async () => {
   await withWorld({}, async (world) => {
     const piped = await world.cli(["user", "login", "--api-key", "-"], {
@@ -229,16 +181,6 @@ Deno.test("API-key login: a bad key fails, prints no key, keeps the old session"
       assert.ok(!result.stderr.includes(badKey));
     }
     assert.equal(await Deno.readTextFile(world.sessionPath), before);
-  });
-});
-
-Deno.test("the session is 0600 in a 0700 dir even under umask 000", async () => {
-  await withWorld({}, async (world) => {
-    const result = await world.cli(["user", "login", "--api-key", API_KEY], {
-      umask: "000",
-    });
-    assert.equal(result.code, 0, result.stderr);
-    await assertLoggedIn(world, "api-key");
   });
 });
 

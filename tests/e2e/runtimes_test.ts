@@ -159,6 +159,7 @@ const CASES: Case[] = [
       assert.equal(session.method, "api-key");
       assert.equal(session.username, USER.username);
       assert.equal(session.apiKey, API_KEY);
+      assert.equal(session.authUrl, world.idp.issuer);
       await assertPrivate(world);
     },
   },
@@ -226,6 +227,8 @@ const CASES: Case[] = [
       const session = await world.session();
       assert.equal(session.method, "device-code");
       assert.equal(session.username, USER.username);
+      assert.equal(session.authUrl, world.idp.issuer);
+      assert.equal(session.apiKey, undefined);
       await assertPrivate(world);
     },
   },
@@ -297,12 +300,15 @@ const CASES: Case[] = [
     name: "user token prints exactly one line: the access token",
     async run(world) {
       const session = await apiKeyLogin(world);
+      const sent = world.idp.requests.length;
       const result = await world.cli(["user", "token"]);
       assert.deepEqual(outcome(result), {
         code: 0,
         stdout: `${session.accessToken}\n`,
         stderr: "",
       });
+      // A valid access token is printed without asking the server.
+      assert.equal(world.idp.requests.length, sent);
     },
   },
   {

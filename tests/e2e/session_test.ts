@@ -231,37 +231,6 @@ Deno.test("an API-key session renews itself with its key when the refresh token 
   });
 });
 
-Deno.test("16 processes on an expired access token: all succeed, one refresh, a valid session after", async () => {
-  await withWorld({}, async (world) => {
-    await deviceSession(world);
-    await expireAccessToken(world.configDir);
-    const runs = await Promise.all(
-      Array.from({ length: 16 }, () => world.cli(["user", "token"])),
-    );
-    for (const run of runs) assert.equal(run.code, 0, run.stderr);
-    assert.equal(new Set(runs.map((r) => r.stdout)).size, 1);
-    assert.equal(refreshes(world).length, 1);
-    const session = await world.session();
-    assert.equal(runs[0].stdout, `${session.accessToken}\n`);
-    assert.equal(
-      await refreshWorks(world.idp.issuer, session.refreshToken),
-      true,
-    );
-  });
-});
-
-Deno.test("user token: one line and no request while the access token is valid", async () => {
-  await withWorld({}, async (world) => {
-    const session = await deviceSession(world);
-    const count = world.idp.requests.length;
-    const result = await world.cli(["user", "token"]);
-    assert.equal(result.code, 0, result.stderr);
-    assert.equal(result.stdout, `${session.accessToken}\n`);
-    assert.equal(result.stderr, "");
-    assert.equal(world.idp.requests.length, count);
-  });
-});
-
 Deno.test("user token: exactly one refresh when the access token has expired", async () => {
   await withWorld({}, async (world) => {
     const session = await deviceSession(world);
