@@ -473,6 +473,23 @@ const CASES: Case[] = [
     },
   },
   {
+    name: "a lock left by a run killed while holding it is taken over",
+    async run(world) {
+      const session = await apiKeyLogin(world);
+      const lock = `${world.configDir}/session.lock`;
+      // As a run killed right after taking the lock leaves it: stamped now.
+      await Deno.writeTextFile(lock, "pilotcli pid 1 dead\n", { mode: 0o600 });
+      // PILOT_DEBUG=1 says the wait began: the lock was seen as live first.
+      const result = await world.cli(["user", "token"], {
+        env: { PILOT_DEBUG: "1" },
+      });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, `${session.accessToken}\n`);
+      assert.ok(result.stderr.includes(`${lockWaitLine(lock)}\n`));
+      assert.deepEqual(namesIn(world.configDir), ["session.json"]);
+    },
+  },
+  {
     name: "Ctrl-C at the logout question exits 130 and keeps the session",
     async run(world) {
       await apiKeyLogin(world);
