@@ -15,7 +15,7 @@
  * mtime at once and then every `heartbeatMs` (200 ms), five beats per
  * staleness window, so a holder's event loop may lag 0.8 s without losing the
  * lock. The heartbeat is not started for every hold: the first timer of a
- * Deno process costs about 5 ms of start-up, a third of `user status`.
+ * Deno process costs start-up (docs/benchmarks.md).
  *
  * @module
  */
@@ -122,11 +122,10 @@ export interface HeldLock {
   /** The uid of this process, learned from the lock file; null on Windows. */
   readonly ownerUid: number | null;
   /**
-   * Renews the lock now and then every `heartbeatMs` until it is released,
-   * for work that may last longer than the staleness limit (a network
-   * request). Short work does without: a lock younger than `staleMs` is not
-   * taken over anyway, and the first timer of a Deno process costs about 5 ms
-   * of start-up. Calling it again does nothing more.
+   * Starts the heartbeat that keeps the lock fresh, for work that may last
+   * longer than the staleness limit (a network request). Short work does
+   * without: a lock younger than `staleMs` is not taken over anyway, and the
+   * first timer of a Deno process costs about 5 ms of start-up.
    */
   keepAlive(): void;
 }

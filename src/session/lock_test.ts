@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { CliError } from "../errors.ts";
-import { DEFAULT_STALE_MS, withLock } from "./lock.ts";
+import { withLock } from "./lock.ts";
 import { exists } from "./testdata/fixtures.ts";
 
 function delay(ms: number): Promise<void> {
@@ -107,6 +107,7 @@ Deno.test("withLock: a lock left by a run killed just after taking it is taken o
     const start = (await Deno.lstat(lockPath)).mtime!.getTime();
     let clock = start;
     let waited = 0;
+    // The default staleness: no staleMs given.
     const result = await withLock(lockPath, () => Promise.resolve("next"), {
       now: () => clock,
       sleep: (ms) => {
@@ -116,10 +117,37 @@ Deno.test("withLock: a lock left by a run killed just after taking it is taken o
       },
     });
     assert.equal(result, "next");
-    assert.equal(DEFAULT_STALE_MS, 1_000);
-    // Not before the lock is stale, and within one backoff step after.
+    // Not before the lock is 1 s stale, and within one backoff step after.
     assert.ok(waited > 1_000, `taken over after ${waited} ms`);
     assert.ok(waited <= 1_050, `taken over after ${waited} ms`);
+    assert.equal(await exists(lockPath), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("withLock: with the default 1 s staleness, keepAlive's beats hold the lock for 1.5 s", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const lockPath = `${dir}/session.lock`;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => release = resolve);
+    let holderEntered!: () => void;
+    const entered = new Promise<void>((resolve) => holderEntered = resolve);
+    const holder = withLock(lockPath, async (lock) => {
+      lock.keepAlive();
+      holderEntered();
+      await released;
+      return "holder";
+    });
+    await entered;
+    // Half as long again as the staleness; without its beats it would be taken.
+    await assert.rejects(
+      withLock(lockPath, () => Promise.resolve("waiter"), { timeoutMs: 1_500 }),
+    );
+    assert.equal(await exists(lockPath), true, "the holder keeps its lock");
+    release();
+    assert.equal(await holder, "holder");
     assert.equal(await exists(lockPath), false);
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -130,8 +158,7 @@ Deno.test("withLock does not take over a live lock: keepAlive's heartbeat keeps 
   const dir = await Deno.makeTempDir();
   try {
     const lockPath = `${dir}/session.lock`;
-    // The defaults: 1 s staleness, a beat every 200 ms.
-    const options = {};
+    const options = { staleMs: 500, heartbeatMs: 50 };
     let release!: () => void;
     const released = new Promise<void>((resolve) => release = resolve);
     let holderEntered!: () => void;
@@ -144,11 +171,11 @@ Deno.test("withLock does not take over a live lock: keepAlive's heartbeat keeps 
     }, options);
     await entered;
 
-    // Waits twice staleMs; a lock without heartbeat would be taken.
+    // Waits three times staleMs; a lock without heartbeat would be taken.
     await assert.rejects(
       withLock(lockPath, () => Promise.resolve("waiter"), {
         ...options,
-        timeoutMs: 2 * DEFAULT_STALE_MS,
+        timeoutMs: 1_500,
       }),
       (err) =>
         err instanceof CliError && err.message === timeoutMessage(lockPath),
