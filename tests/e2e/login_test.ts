@@ -105,7 +105,9 @@ Deno.test("polling honours the interval: the server never says slow_down", async
         r.path === TOKEN && r.grantType === DEVICE_CODE_GRANT_TYPE
       );
     // Approve once it has polled twice in vain: three polls, two intervals.
-    while (polls().length < 2) {
+    let ended = false;
+    cli.result().then(() => ended = true);
+    while (polls().length < 2 && !ended) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     await approveOverHttp(link, USER);
