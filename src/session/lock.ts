@@ -4,10 +4,19 @@
  * `Deno.FsFile.lock()`).
  *
  * The lock is held by whoever created the lock file (`createNew`, which is
- * atomic). While it is held, a heartbeat keeps moving the file's mtime
- * forward, so a waiter can tell a live holder from a dead one: a lock file
- * whose mtime is older than `staleMs` was left behind by a process that died
- * (kill -9, power loss) and is taken over.
+ * atomic), stamped with the holder's clock. A waiter tells a live holder from
+ * a dead one by the file's mtime: a lock not renewed for `staleMs` (1 s) was
+ * left behind by a process that died (kill -9, power loss) and is taken over,
+ * so a crash costs the next run at most about a second, without
+ * `--allow-run` to ask whether a pid lives.
+ *
+ * Short work (reading or writing the session: a few ms) needs no renewal:
+ * the stamp at creation keeps the lock fresh for a whole `staleMs`. Work that
+ * may last longer (a network request) calls `keepAlive()`, which renews the
+ * mtime at once and then every `heartbeatMs` (200 ms), five beats per
+ * staleness window, so a holder's event loop may lag 0.8 s without losing the
+ * lock. The heartbeat is not started for every hold: the first timer of a
+ * Deno process costs start-up (docs/benchmarks.md).
  *
  * @module
  */
@@ -28,11 +37,14 @@ import {
 export interface LockOptions {
   /** How long to wait for the lock before giving up, in ms. Default 30000. */
   timeoutMs?: number;
-  /** A lock file not touched for this long belongs to a dead process, in ms. Default 5000. */
+  /**
+   * A lock file not renewed for this long belongs to a dead process, in ms.
+   * Default {@linkcode DEFAULT_STALE_MS}.
+   */
   staleMs?: number;
   /**
-   * How often the holder touches the lock file, in ms; must be less than
-   * staleMs. Default 1000, or staleMs / 5 when that is smaller.
+   * How often a holder that called `keepAlive()` renews the lock file, in
+   * ms; must be less than staleMs. Default staleMs / 5, at most 200.
    */
   heartbeatMs?: number;
   /**
@@ -54,6 +66,12 @@ export interface LockOptions {
   /** Called once when the lock is held by another live process and the wait begins. */
   onWait?: () => void;
 }
+
+/**
+ * How long a lock file may go unrenewed before it counts as left by a dead
+ * process, in ms: what a run killed while holding the lock costs the next.
+ */
+export const DEFAULT_STALE_MS = 1_000;
 
 /** The smallest pause between two attempts to take the lock, in ms. */
 const MIN_BACKOFF_MS = 10;
@@ -133,11 +151,11 @@ export async function withLock<T>(
   fn: (lock: HeldLock) => Promise<T>,
   options: LockOptions = {},
 ): Promise<T> {
+  const staleMs = options.staleMs ?? DEFAULT_STALE_MS;
   const settings: Settings = {
     timeoutMs: options.timeoutMs ?? 30_000,
-    staleMs: options.staleMs ?? 5_000,
-    heartbeatMs: options.heartbeatMs ??
-      Math.min(1_000, (options.staleMs ?? 5_000) / 5),
+    staleMs,
+    heartbeatMs: options.heartbeatMs ?? Math.min(staleMs, DEFAULT_STALE_MS) / 5,
     now: options.now ?? Date.now,
     sleep: options.sleep ?? delay,
     signal: options.signal,
@@ -160,6 +178,7 @@ export async function withLock<T>(
         // Not fatal: at worst a waiter takes the lock over.
       }
     };
+    // At once: the work before this call has used part of the window.
     beat();
     timer = setInterval(beat, settings.heartbeatMs);
     unrefTimer(timer);

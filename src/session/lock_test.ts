@@ -104,6 +104,62 @@ Deno.test("withLock removes a stale takeover guard, then takes over", async () =
   }
 });
 
+Deno.test("withLock: a lock left by a run killed just after taking it is taken over once 1 s old", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const lockPath = `${dir}/session.lock`;
+    // The mtime of a lock created a moment ago, as claim() stamps it.
+    await leaveLock(lockPath, 0);
+    const start = (await Deno.lstat(lockPath)).mtime!.getTime();
+    let clock = start;
+    let waited = 0;
+    // The default staleness: no staleMs given.
+    const result = await withLock(lockPath, () => Promise.resolve("next"), {
+      now: () => clock,
+      sleep: (ms) => {
+        waited += ms;
+        clock += ms;
+        return Promise.resolve();
+      },
+    });
+    assert.equal(result, "next");
+    // Not before the lock is 1 s stale, and within one backoff step after.
+    assert.ok(waited > 1_000, `taken over after ${waited} ms`);
+    assert.ok(waited <= 1_050, `taken over after ${waited} ms`);
+    assert.equal(await exists(lockPath), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("withLock: with the default 1 s staleness, keepAlive's beats hold the lock for 1.5 s", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const lockPath = `${dir}/session.lock`;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => release = resolve);
+    let holderEntered!: () => void;
+    const entered = new Promise<void>((resolve) => holderEntered = resolve);
+    const holder = withLock(lockPath, async (lock) => {
+      lock.keepAlive();
+      holderEntered();
+      await released;
+      return "holder";
+    });
+    await entered;
+    // Half as long again as the staleness; without its beats it would be taken.
+    await assert.rejects(
+      withLock(lockPath, () => Promise.resolve("waiter"), { timeoutMs: 1_500 }),
+    );
+    assert.equal(await exists(lockPath), true, "the holder keeps its lock");
+    release();
+    assert.equal(await holder, "holder");
+    assert.equal(await exists(lockPath), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("withLock does not take over a live lock: keepAlive's heartbeat keeps it fresh", async () => {
   const dir = await Deno.makeTempDir();
   try {

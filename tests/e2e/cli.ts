@@ -9,8 +9,10 @@
  *   `--no-config`;
  * - "node": `node pilotcli` from the npm package, built by
  *   `scripts/build_npm.ts`, packed with `npm pack` and installed with
- *   `npm install -g` into a temporary prefix, once per test process, as
- *   `npm install -g ./pilot-pilotcli-<version>.tgz` installs it for a user.
+ *   `npm install -g` into a temporary prefix, as
+ *   `npm install -g ./pilot-pilotcli-<version>.tgz` installs it for a user;
+ *   once per content of the sources it is built from, shared by the test
+ *   processes of a run (see {@linkcode installNodePackage}).
  *
  * For the library, {@linkcode installNodePackageInto} installs the same
  * tarball into a Node project, as `npm install ./pilot-pilotcli-<version>.tgz`
@@ -58,12 +60,120 @@ export interface NodeInstall {
 let nodeInstall: Promise<NodeInstall> | undefined;
 
 /**
- * Builds, packs and installs the npm package, once per test process; later
- * calls get the same install. Offline: the package has no dependencies.
+ * Builds, packs and installs the npm package; later calls get the same
+ * install. Offline: the package has no dependencies.
+ *
+ * The install is shared by every test process that builds the same sources
+ * (`--parallel` runs each test file on its own, and seven of them run on
+ * Node): it lives in the temporary directory under a hash of every file the
+ * build can read (all but tests/ and docs/), the Deno version and
+ * PILOTCLI_REPOSITORY_URL. A changed source gets a new build; a build is
+ * made in a directory of its own and renamed into place, so a process never
+ * sees half of one. Installs a day old are removed.
  */
 export function installNodePackage(): Promise<NodeInstall> {
-  nodeInstall ??= buildPackInstall();
+  nodeInstall ??= sharedInstall();
   return nodeInstall;
+}
+
+/** The repository's root directory. */
+const ROOT = new URL("../../", import.meta.url).pathname;
+/** Top-level entries the npm build never reads, or that are its output. */
+const NOT_BUILD_INPUT = new Set([
+  ".git",
+  "docs",
+  "tests",
+  "node_modules",
+  "npm",
+  "dist",
+]);
+const SHARED_PREFIX = "pilotcli-test-npm-";
+const SHARED_MAX_AGE_MS = 24 * 3600 * 1000;
+
+async function sharedInstall(): Promise<NodeInstall> {
+  const tmp = Deno.env.get("TMPDIR") ?? "/tmp";
+  const dir = `${tmp}/${SHARED_PREFIX}${await buildInputsHash()}`;
+  const recorded = `${dir}/install.json`;
+  try {
+    const install = JSON.parse(await Deno.readTextFile(recorded));
+    // In use: not a day old, whatever its age (see removeOldInstalls).
+    const now = Date.now() / 1000;
+    await Deno.utime(dir, now, now).catch(() => {});
+    return install as NodeInstall;
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  await removeOldInstalls(tmp);
+  const building = `${dir}.${crypto.randomUUID()}`;
+  await Deno.mkdir(building);
+  try {
+    const built = await buildPackInstall(building);
+    // Paths as they will be once renamed into place.
+    const install = JSON.parse(
+      JSON.stringify(built).replaceAll(building, dir),
+    ) as NodeInstall;
+    await Deno.writeTextFile(
+      `${building}/install.json`,
+      JSON.stringify(install),
+    );
+    try {
+      await Deno.rename(building, dir);
+    } catch {
+      // Another test process got there first: use its install.
+      await Deno.readTextFile(recorded);
+    }
+    return install;
+  } finally {
+    await Deno.remove(building, { recursive: true }).catch(() => {});
+  }
+}
+
+/** A hash of everything the npm build may read, as hex. */
+async function buildInputsHash(): Promise<string> {
+  const parts: string[] = [
+    Deno.version.deno,
+    Deno.env.get("PILOTCLI_REPOSITORY_URL") ?? "",
+  ];
+  const walk = async (dir: string, rel: string) => {
+    const entries = [];
+    for await (const entry of Deno.readDir(dir)) entries.push(entry);
+    entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    for (const entry of entries) {
+      const path = `${dir}/${entry.name}`;
+      const name = rel === "" ? entry.name : `${rel}/${entry.name}`;
+      if (rel === "" && NOT_BUILD_INPUT.has(entry.name)) continue;
+      if (entry.isDirectory) await walk(path, name);
+      else if (entry.isFile) {
+        const bytes = await Deno.readFile(path);
+        const digest = await crypto.subtle.digest("SHA-256", bytes);
+        parts.push(`${name} ${hex(digest)}`);
+      }
+    }
+  };
+  await walk(ROOT.replace(/\/$/, ""), "");
+  const all = new TextEncoder().encode(parts.join("\n"));
+  return hex(await crypto.subtle.digest("SHA-256", all)).slice(0, 24);
+}
+
+function hex(buffer: ArrayBuffer): string {
+  return [...new Uint8Array(buffer)]
+    .map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Removes shared installs (and abandoned builds) a day old; best effort. */
+async function removeOldInstalls(tmp: string): Promise<void> {
+  try {
+    for await (const entry of Deno.readDir(tmp)) {
+      if (!entry.name.startsWith(SHARED_PREFIX)) continue;
+      const path = `${tmp}/${entry.name}`;
+      const { mtime } = await Deno.lstat(path);
+      if (mtime && Date.now() - mtime.getTime() > SHARED_MAX_AGE_MS) {
+        await Deno.remove(path, { recursive: true });
+      }
+    }
+  } catch {
+    // Another process may be removing the same; nothing depends on it.
+  }
 }
 
 /**
@@ -82,8 +192,7 @@ export async function processTempDir(prefix: string): Promise<string> {
   return dir;
 }
 
-async function buildPackInstall(): Promise<NodeInstall> {
-  const root = await processTempDir("pilotcli-npm-");
+async function buildPackInstall(root: string): Promise<NodeInstall> {
   const { buildNpm } = await import("../../scripts/build_npm.ts");
   const build = await buildNpm(`${root}/package`);
   const packed = await npm([

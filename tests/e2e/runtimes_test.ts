@@ -159,6 +159,7 @@ const CASES: Case[] = [
       assert.equal(session.method, "api-key");
       assert.equal(session.username, USER.username);
       assert.equal(session.apiKey, API_KEY);
+      assert.equal(session.authUrl, world.idp.issuer);
       await assertPrivate(world);
     },
   },
@@ -226,6 +227,8 @@ const CASES: Case[] = [
       const session = await world.session();
       assert.equal(session.method, "device-code");
       assert.equal(session.username, USER.username);
+      assert.equal(session.authUrl, world.idp.issuer);
+      assert.equal(session.apiKey, undefined);
       await assertPrivate(world);
     },
   },
@@ -297,12 +300,15 @@ const CASES: Case[] = [
     name: "user token prints exactly one line: the access token",
     async run(world) {
       const session = await apiKeyLogin(world);
+      const sent = world.idp.requests.length;
       const result = await world.cli(["user", "token"]);
       assert.deepEqual(outcome(result), {
         code: 0,
         stdout: `${session.accessToken}\n`,
         stderr: "",
       });
+      // A valid access token is printed without asking the server.
+      assert.equal(world.idp.requests.length, sent);
     },
   },
   {
@@ -464,6 +470,23 @@ const CASES: Case[] = [
         "session.json",
         "session.lock",
       ]);
+    },
+  },
+  {
+    name: "a lock left by a run killed while holding it is taken over",
+    async run(world) {
+      const session = await apiKeyLogin(world);
+      const lock = `${world.configDir}/session.lock`;
+      // As a run killed right after taking the lock leaves it: stamped now.
+      await Deno.writeTextFile(lock, "pilotcli pid 1 dead\n", { mode: 0o600 });
+      // PILOT_DEBUG=1 says the wait began: the lock was seen as live first.
+      const result = await world.cli(["user", "token"], {
+        env: { PILOT_DEBUG: "1" },
+      });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, `${session.accessToken}\n`);
+      assert.ok(result.stderr.includes(`${lockWaitLine(lock)}\n`));
+      assert.deepEqual(namesIn(world.configDir), ["session.json"]);
     },
   },
   {

@@ -1,6 +1,6 @@
 /**
  * Concurrency: 32 `pilotcli user token` processes started together on an
- * expired access token, 20 rounds. Every round: every process succeeds and
+ * expired access token, 6 rounds. Every round: every process succeeds and
  * prints the same token, the server sees exactly one refresh, and the
  * session afterwards is whole, 0600, and its access token works at the
  * server. At the end its refresh token still works.
@@ -31,7 +31,7 @@ import {
 } from "./world.ts";
 
 const PROCESSES = 32;
-const ROUNDS = 20;
+const ROUNDS = 6;
 
 Deno.test(`concurrency: ${PROCESSES} × user token on an expired access token, ${ROUNDS} rounds, one refresh each`, async () => {
   const idp = await startTestIdp([]);
