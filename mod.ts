@@ -37,6 +37,7 @@ export {
   ServerAnswerUnusable,
   ServerRefused,
   ServerUnreachable,
+  type Session,
   SessionIdle,
   type SessionInfo,
   SessionLockFailed,

@@ -26,6 +26,8 @@ export const EXIT_INTERRUPTED = 130;
 /** Anything pilotcli's library or CLI throws on purpose. */
 export class PilotError extends Error {
   /**
+   * Makes the error.
+   *
    * @param message what failed, as a plain sentence
    * @param options the underlying cause, if any
    */
@@ -104,6 +106,8 @@ export class ServerUnreachable extends PilotError {
   readonly timedOut: boolean;
 
   /**
+   * Makes the error.
+   *
    * @param url the endpoint's origin
    * @param message e.g. "the token endpoint could not be reached"
    * @param timedOut whether the time limit ended the request
@@ -145,6 +149,8 @@ export class ConnectionFailure extends PilotError {
   readonly variable: string | undefined;
 
   /**
+   * Makes the error.
+   *
    * @param kind what failed
    * @param host the server's host
    * @param via the proxy's host and variable, for the proxy's failures
@@ -185,6 +191,8 @@ export class ConnectionFailure extends PilotError {
  */
 export class ServerAnswerUnusable extends PilotError {
   /**
+   * Makes the error.
+   *
    * @param message what was wrong with the answer
    * @param options the underlying cause, if any
    */
@@ -204,6 +212,8 @@ export class ServerRefused extends PilotError {
   readonly error: string | undefined;
 
   /**
+   * Makes the error.
+   *
    * @param endpoint which endpoint refused
    * @param status the HTTP status
    * @param error the OAuth error code, if any
@@ -234,7 +244,11 @@ export class SessionIdle extends PilotError {
   /** The idle limit, seconds. */
   readonly idleTimeout: number;
 
-  /** @param idleTimeout the idle limit, seconds */
+  /**
+   * Makes the error.
+   *
+   * @param idleTimeout the idle limit, seconds
+   */
   constructor(idleTimeout: number) {
     super(`the session was unused for ${idleTimeout} s and has been ended`);
     this.name = "SessionIdle";
@@ -258,6 +272,8 @@ export class SessionOfAnotherServer extends PilotError {
   readonly clientId: string;
 
   /**
+   * Makes the error.
+   *
    * @param authUrl the stored session's realm URL
    * @param clientId the stored session's client
    */
@@ -291,6 +307,8 @@ export class UnsafeSessionFile extends PilotError {
   readonly windows: boolean;
 
   /**
+   * Makes the error.
+   *
    * @param path the file or directory
    * @param kind the session directory or the session file
    * @param problem what is wrong
@@ -343,6 +361,8 @@ export class SessionStorageFailed extends PilotError {
   readonly reason: string | undefined;
 
   /**
+   * Makes the error.
+   *
    * @param operation the step that failed
    * @param path the file or directory concerned
    * @param detail why
@@ -372,9 +392,11 @@ export class SessionStorageFailed extends PilotError {
  * e.g. a refreshed access token.
  */
 export class SessionNotSaved extends PilotError {
-  /** What could not be stored; null when the session was to be deleted. */
-  // Not enumerable: it holds tokens, which printing the error
-  // (console.log, Deno.inspect, JSON) must not show.
+  /**
+   * What could not be stored; null when the session was to be deleted. Not
+   * enumerable: it holds tokens, which printing the error (console.log,
+   * Deno.inspect, JSON) must not show.
+   */
   declare readonly session: Session | null;
   /** The session file. */
   readonly path: string;
@@ -382,6 +404,8 @@ export class SessionNotSaved extends PilotError {
   readonly detail: string;
 
   /**
+   * Makes the error.
+   *
    * @param session what could not be stored, null for a deletion
    * @param path the session file
    * @param detail why, as the file system said it
@@ -421,6 +445,8 @@ export class SessionLockFailed extends PilotError {
   readonly busy: boolean;
 
   /**
+   * Makes the error.
+   *
    * @param path the lock file
    * @param operation taking or releasing the lock
    * @param detail why, as the file system said it ("" when busy)
@@ -454,6 +480,8 @@ export class CaFileUnusable extends PilotError {
   readonly reason: string;
 
   /**
+   * Makes the error.
+   *
    * @param path the file
    * @param reason why it cannot be used
    */

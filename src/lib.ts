@@ -41,6 +41,7 @@ export {
   SessionStorageFailed,
   UnsafeSessionFile,
 } from "./errors.ts";
+export type { Session } from "./session/session.ts";
 
 /** How to reach the server and the session; the CLI's environment by default. */
 export interface PilotOptions {
