@@ -9,11 +9,16 @@
 import {
   CaFileUnusable,
   CliError,
+  ConfigFileCorrupt,
+  ConfigFileFailed,
   ConnectionFailure,
   DeviceCodeDenied,
   DeviceCodeExpired,
   DeviceLoginUnsupported,
   InvalidApiKey,
+  NoProfile,
+  ProfileNameInvalid,
+  ProfileUnknown,
   ServerAnswerUnusable,
   ServerRefused,
   ServerUnreachable,
@@ -30,6 +35,8 @@ import { redact } from "../redact.ts";
 import {
   API_KEY_INVALID,
   caFileUnusable,
+  configFileCorrupt,
+  configFileFailed,
   connectionFailed,
   connectionFailureReason,
   DEVICE_DENIED,
@@ -37,6 +44,9 @@ import {
   DEVICE_UNSUPPORTED,
   deviceLoginRefused,
   deviceTokenRefused,
+  NO_PROFILE,
+  profileNameInvalid,
+  profileUnknown,
   serverTrouble,
   serverUnreachable,
   SESSION_INVALID,
@@ -65,6 +75,19 @@ function lineFor(error: Error, action: string): string | undefined {
     error instanceof SessionRevoked || error instanceof SessionOfAnotherServer
   ) {
     return SESSION_INVALID;
+  }
+  if (error instanceof NoProfile) return NO_PROFILE;
+  if (error instanceof ProfileUnknown) {
+    return profileUnknown(error.profile, error.known);
+  }
+  if (error instanceof ProfileNameInvalid) {
+    return profileNameInvalid(error.profile);
+  }
+  if (error instanceof ConfigFileCorrupt) {
+    return configFileCorrupt(error.path, error.where, error.detail);
+  }
+  if (error instanceof ConfigFileFailed) {
+    return configFileFailed(error.operation, error.path, error.detail);
   }
   if (error instanceof UnsafeSessionFile) {
     return unsafeSessionFile(error.path, error.kind, error.problem, error);
