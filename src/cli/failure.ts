@@ -15,6 +15,7 @@ import {
   DeviceCodeDenied,
   DeviceCodeExpired,
   DeviceLoginUnsupported,
+  EXIT_USAGE,
   InvalidApiKey,
   NoProfile,
   ProfileNameInvalid,
@@ -66,7 +67,11 @@ import { inert } from "../ui/terminal_text.ts";
 export function asCliError(error: unknown, action: string): unknown {
   if (error instanceof CliError || !(error instanceof Error)) return error;
   const line = lineFor(error, action);
-  return line === undefined ? error : new CliError(line, { cause: error });
+  // A bad --profile or PILOT_PROFILE name is a usage error.
+  const exitCode = error instanceof ProfileNameInvalid ? EXIT_USAGE : undefined;
+  return line === undefined
+    ? error
+    : new CliError(line, { cause: error, exitCode });
 }
 
 function lineFor(error: Error, action: string): string | undefined {
