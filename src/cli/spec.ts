@@ -19,6 +19,8 @@ export interface FlagSpec {
   readonly placeholder?: string;
   /** Whether leaving it out is a usage error. */
   readonly required?: boolean;
+  /** Its values are the profiles' names (completed from the config file). */
+  readonly profileNames?: boolean;
 }
 
 /** A command and its flags. */
@@ -46,6 +48,8 @@ export interface PositionalSpec {
   readonly choices?: readonly string[];
   /** Whether leaving it out is a usage error. */
   readonly required?: boolean;
+  /** Its values are the profiles' names (completed from the config file). */
+  readonly profileNames?: boolean;
 }
 
 /** What a flag of `kind` gives its command: a string for a value, true for a switch. */
@@ -80,6 +84,7 @@ export const VERSION_BRIEF = "Show the version and exit.";
 export const PROFILE_FLAG = {
   kind: "parsed",
   placeholder: "NAME",
+  profileNames: true,
   brief:
     "Use this profile (default: PILOT_PROFILE, else PILOT_AUTH_URL, else the default profile).",
 } as const satisfies FlagSpec;
@@ -148,8 +153,15 @@ export const TOKEN = {
 /** The options of `user token`. */
 export type TokenFlags = FlagsOf<typeof TOKEN>;
 
-/** The NAME argument of the profile commands. */
-const PROFILE_NAME_ARGUMENT = { name: "NAME", required: true } as const;
+/** The NAME argument of `profile add`: a new name. */
+const NEW_PROFILE_ARGUMENT = { name: "NAME", required: true } as const;
+
+/** The NAME argument of `profile use|remove`: a profile's name. */
+const PROFILE_NAME_ARGUMENT = {
+  name: "NAME",
+  required: true,
+  profileNames: true,
+} as const;
 
 /** `pilotcli profile add`. */
 export const PROFILE_ADD = {
@@ -181,7 +193,7 @@ export const PROFILE_ADD = {
       brief: "Add it without checking the realm's discovery document.",
     },
   },
-  positional: PROFILE_NAME_ARGUMENT,
+  positional: NEW_PROFILE_ARGUMENT,
 } as const satisfies CommandSpec;
 
 /** The options of `profile add`. */
