@@ -20,6 +20,7 @@ import {
   profileRemoved,
   profileRemovePrompt,
   profileUnknown,
+  SESSION_INVALID,
   TRYING_API_KEY,
   unsafeSessionFile,
   WELCOME,
@@ -393,6 +394,39 @@ for (const runtime of RUNTIMES) {
         },
       );
       assert.equal(await modeOf(path), 0o644);
+    });
+  });
+
+  Deno.test(`profiles: one profile never waits on another's lock; the permission line names the profile's host [${runtime}]`, async () => {
+    await withRealms(runtime, async ({ a, b, dir, cli }) => {
+      await cli(["profile", "add", "a", "--auth-url", a.issuer]);
+      await cli(["profile", "add", "b", "--auth-url", b.issuer]);
+      // a's lock held by a live process (fresh): b goes on at once.
+      await Deno.writeTextFile(`${dir}/session-a.lock`, "held", {
+        mode: 0o600,
+      });
+      const status = await cli(["user", "status", "--profile", "b"], {
+        env: { PILOT_DEBUG: "1" },
+      });
+      await Deno.remove(`${dir}/session-a.lock`);
+      // PILOT_DEBUG=1 says so when a process waits for a lock.
+      assert.equal(status.code, 1);
+      assert.ok(
+        status.stderr.startsWith(`${SESSION_INVALID}\n`),
+        status.stderr,
+      );
+      assert.ok(!status.stderr.includes("waiting for"), status.stderr);
+      if (runtime === "node") return; // Node has no permissions to check.
+      const host = new URL(b.issuer).host;
+      const denied = await cli(["user", "token", "--profile", "b"], {
+        netHosts: [new URL(a.issuer).host],
+      });
+      assert.deepEqual(outcome(denied), {
+        code: 1,
+        stdout: "",
+        stderr:
+          `pilotcli may not connect to ${host}, so it needs --allow-net=${host}: add it to the \`deno run\` or \`deno install\` line (see the README).\n`,
+      });
     });
   });
 
