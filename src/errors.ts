@@ -529,11 +529,20 @@ export class ConfigFileCorrupt extends PilotError {
   }
 }
 
-/** No realm is configured: no profile, no PILOT_AUTH_URL. */
+/** No realm is named: no default profile, no PILOT_AUTH_URL. */
 export class NoProfile extends PilotError {
-  constructor() {
-    super("no profile is configured and PILOT_AUTH_URL is not set");
+  /** The profiles there are, none of them the default; sorted. */
+  readonly known: readonly string[];
+
+  /** @param known the profiles there are */
+  constructor(known: readonly string[] = []) {
+    super(
+      known.length === 0
+        ? "no profile is configured and PILOT_AUTH_URL is not set"
+        : "no profile is the default and PILOT_AUTH_URL is not set",
+    );
     this.name = "NoProfile";
+    this.known = known;
   }
 }
 

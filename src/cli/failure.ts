@@ -46,6 +46,7 @@ import {
   deviceLoginRefused,
   deviceTokenRefused,
   NO_PROFILE,
+  noDefaultProfile,
   profileNameInvalid,
   profileUnknown,
   serverTrouble,
@@ -81,7 +82,11 @@ function lineFor(error: Error, action: string): string | undefined {
   ) {
     return SESSION_INVALID;
   }
-  if (error instanceof NoProfile) return NO_PROFILE;
+  if (error instanceof NoProfile) {
+    return error.known.length === 0
+      ? NO_PROFILE
+      : noDefaultProfile(error.known);
+  }
   if (error instanceof ProfileUnknown) {
     return profileUnknown(error.profile, error.known);
   }

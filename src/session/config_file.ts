@@ -275,7 +275,7 @@ export function selectRealm(
   const file = config();
   const { profiles, default: fallback } = file.read();
   const name = named ?? fallback;
-  if (name === undefined) throw new NoProfile();
+  if (name === undefined) throw new NoProfile(Object.keys(profiles).sort());
   if (!Object.hasOwn(profiles, name)) {
     throw new ProfileUnknown(name, Object.keys(profiles).sort());
   }

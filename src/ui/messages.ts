@@ -448,6 +448,13 @@ export function connectionFailureReason(failure: {
 export const NO_PROFILE =
   "No Pilot realm is configured: add a profile with `pilotcli profile add NAME --auth-url https://iam.example.org/realms/pilot`, or set PILOT_AUTH_URL.";
 
+/** Profiles, but none the default, and no PILOT_AUTH_URL. */
+export function noDefaultProfile(known: readonly string[]): string {
+  return `No profile is the default: pass --profile NAME, or make one the default with \`pilotcli profile use NAME\` (the profiles are ${
+    known.join(", ")
+  }).`;
+}
+
 /** A profile that the config file does not hold; `known` lists those it does. */
 export function profileUnknown(name: string, known: readonly string[]): string {
   const shown = inert(JSON.stringify(name));

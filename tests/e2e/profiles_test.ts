@@ -12,6 +12,7 @@ import {
   configFileCorrupt,
   LOGOUT_DONE,
   NO_PROFILE,
+  noDefaultProfile,
   PROFILE_REMOVE_CANCELLED,
   profileAdded,
   profileExists,
@@ -394,6 +395,21 @@ for (const runtime of RUNTIMES) {
         },
       );
       assert.equal(await modeOf(path), 0o644);
+
+      // The default removed: the line names the profiles left.
+      await Deno.chmod(path, 0o600);
+      await cli(
+        ["profile", "add", "c", "--auth-url", closed, "--no-check"],
+        more,
+      );
+      assert.deepEqual(
+        outcome(await cli(["profile", "remove", "a", "-y"])),
+        { code: 0, stdout: "", stderr: `${profileRemoved("a")}\n` },
+      );
+      assert.deepEqual(
+        outcome(await cli(["user", "token"])),
+        { code: 1, stdout: "", stderr: `${noDefaultProfile(["c"])}\n` },
+      );
     });
   });
 
