@@ -134,16 +134,14 @@ const SESSION_FILE = "session.json";
 export class FileSessionStore implements SessionStore {
   /** The directory holding the session. */
   readonly dir: string;
-  /** The session file, `<dir>/session.json`. */
+  /** The session file, `<dir>/session.json` (`session-<profile>.json`). */
   readonly path: string;
   readonly #file: string;
   readonly #corrupt: RegExp;
   readonly #lockPath: string;
   readonly #warn: (warning: StoreWarning) => void;
   readonly #lockOptions: LockOptions | undefined;
-  readonly #windows: boolean;
-  readonly #checksModes: boolean;
-  readonly #checksOwner: boolean;
+  readonly #rules: FileRules;
 
   /**
    * Make a store for the session in `dir`; nothing is touched on disk yet.
@@ -161,10 +159,7 @@ export class FileSessionStore implements SessionStore {
     );
     this.#warn = options.warn ?? (() => {});
     this.#lockOptions = options.lock;
-    const rules = fileRules(options.platform);
-    this.#windows = rules.windows;
-    this.#checksModes = rules.checksModes;
-    this.#checksOwner = rules.checksOwner;
+    this.#rules = fileRules(options.platform);
   }
 
   /**
@@ -260,7 +255,7 @@ export class FileSessionStore implements SessionStore {
     fn: UpdateFn,
   ): Promise<Session | undefined> {
     // The mode is checked before the lock file is made in the directory.
-    if (this.#checksModes) this.#checkMode("dir", dirInfo);
+    if (this.#rules.checksModes) this.#checkMode("dir", dirInfo);
     let locked = false;
     try {
       return await this.#transactLocked(dirInfo, fn, () => locked = true);
@@ -282,8 +277,8 @@ export class FileSessionStore implements SessionStore {
     fn: UpdateFn,
     lockError: LockUnavailableError,
   ): Promise<Session | undefined> {
-    const uid = this.#checksOwner ? ownUid() : null;
-    if (this.#checksOwner) this.#checkOwner("dir", dirInfo, uid);
+    const uid = this.#rules.checksOwner ? ownUid() : null;
+    if (this.#rules.checksOwner) this.#checkOwner("dir", dirInfo, uid);
     const current = this.#read(uid);
     const next = await fn(current, { keepAlive() {} });
     if (next === undefined) return current;
@@ -298,7 +293,7 @@ export class FileSessionStore implements SessionStore {
   ): Promise<Session | undefined> {
     return withLock(this.#lockPath, async ({ ownerUid, keepAlive }) => {
       onLocked();
-      if (this.#checksOwner) this.#checkOwner("dir", dirInfo, ownerUid);
+      if (this.#rules.checksOwner) this.#checkOwner("dir", dirInfo, ownerUid);
       // A writer killed before its rename leaves a whole session, tokens and
       // all, in a temporary file: gone on the next run, whatever it does.
       // Under the lock nobody else is writing one, so each is garbage.
@@ -346,7 +341,7 @@ export class FileSessionStore implements SessionStore {
   #read(ownerUid: number | null): Session | undefined {
     let text: string;
     try {
-      const read = readSafeFile(this.path, "file", this.#rules(), ownerUid);
+      const read = readSafeFile(this.path, "file", this.#rules, ownerUid);
       if (read === undefined) return undefined;
       text = read;
     } catch (err) {
@@ -401,14 +396,6 @@ export class FileSessionStore implements SessionStore {
     } catch (err) {
       throw notSaved(null, this.path, err);
     }
-  }
-
-  #rules(): FileRules {
-    return {
-      windows: this.#windows,
-      checksModes: this.#checksModes,
-      checksOwner: this.#checksOwner,
-    };
   }
 
   #checkMode(kind: "dir", info: Deno.FileInfo): void {
