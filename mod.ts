@@ -24,6 +24,8 @@ import { main } from "./src/cli/main.ts";
 
 export {
   CaFileUnusable,
+  ConfigFileCorrupt,
+  ConfigFileFailed,
   ConnectionFailure,
   DeviceCodeDenied,
   DeviceCodeExpired,
@@ -31,8 +33,11 @@ export {
   getAccessToken,
   InvalidApiKey,
   loginWithApiKey,
+  NoProfile,
   PilotError,
   type PilotOptions,
+  ProfileNameInvalid,
+  ProfileUnknown,
   readSession,
   ServerAnswerUnusable,
   ServerRefused,

@@ -22,6 +22,7 @@ export interface Env {
 
 /** Every environment variable the CLI reads (the README's --allow-env list). */
 export const ENV_VARS = [
+  "PILOT_PROFILE",
   "PILOT_AUTH_URL",
   "PILOT_CLIENT_ID",
   "PILOT_IDLE_TIMEOUT",
@@ -75,21 +76,38 @@ export function isDebug(env: Env): boolean {
 export function readAuthConfig(env: Env): AuthConfig {
   const raw = env.get("PILOT_AUTH_URL")?.trim();
   if (!raw) throw new CliError(AUTH_URL_MISSING);
+  const realm = parseRealmUrl(raw);
+  if ("invalid" in realm) throw new CliError(authUrlNotValid(realm.invalid));
+  if ("unusable" in realm) {
+    throw new CliError(authUrlNotUsable(realm.unusable));
+  }
+  const clientId = env.get("PILOT_CLIENT_ID")?.trim() || "cli";
+  return { authUrl: realm.url, clientId };
+}
+
+/**
+ * A realm (or API) URL checked: `url` without a trailing slash when it is
+ * https (plain http only for loopback hosts) without query, fragment or
+ * credentials; else what is wrong, with the value as it may be shown
+ * (credentials hidden): `invalid` when it is no URL, `unusable` otherwise.
+ */
+export function parseRealmUrl(
+  raw: string,
+): { url: string } | { invalid: string } | { unusable: string } {
   let url: URL;
   try {
-    url = new URL(raw);
+    url = new URL(raw.trim());
   } catch {
-    throw new CliError(authUrlNotValid(withoutCredentials(raw)));
+    return { invalid: withoutCredentials(raw.trim()) };
   }
   const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
   if (
     !(url.protocol === "https:" || (url.protocol === "http:" && loopback)) ||
     url.search !== "" || url.hash !== "" || url.username !== ""
   ) {
-    throw new CliError(authUrlNotUsable(shownUrl(url)));
+    return { unusable: shownUrl(url) };
   }
-  const clientId = env.get("PILOT_CLIENT_ID")?.trim() || "cli";
-  return { authUrl: url.href.replace(/\/+$/, ""), clientId };
+  return { url: url.href.replace(/\/+$/, "") };
 }
 
 /**

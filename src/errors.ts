@@ -295,8 +295,8 @@ export class SessionOfAnotherServer extends PilotError {
 export class UnsafeSessionFile extends PilotError {
   /** The file or directory. */
   readonly path: string;
-  /** Whether it is the session directory or the session file. */
-  readonly kind: "dir" | "file";
+  /** Whether it is the session directory, the session file or the config file. */
+  readonly kind: "dir" | "file" | "config";
   /** What is wrong with it. */
   readonly problem: "open-mode" | "other-owner" | "symlink" | "not-plain";
   /** Its permission bits (`problem` "open-mode"). */
@@ -310,18 +310,22 @@ export class UnsafeSessionFile extends PilotError {
    * Makes the error.
    *
    * @param path the file or directory
-   * @param kind the session directory or the session file
+   * @param kind the session directory, the session file or the config file
    * @param problem what is wrong
    * @param details its mode or its owner, for those problems; Windows
    */
   constructor(
     path: string,
-    kind: "dir" | "file",
+    kind: "dir" | "file" | "config",
     problem: UnsafeSessionFile["problem"],
     details: { mode?: number; owner?: number; windows?: boolean } = {},
   ) {
     const what = `${
-      kind === "dir" ? "session directory" : "session file"
+      kind === "dir"
+        ? "session directory"
+        : kind === "config"
+        ? "config file"
+        : "session file"
     } ${path}`;
     super(
       problem === "open-mode"
@@ -490,5 +494,108 @@ export class CaFileUnusable extends PilotError {
     this.name = "CaFileUnusable";
     this.path = path;
     this.reason = reason;
+  }
+}
+
+// ---- Profiles (session/config_file.ts) ----
+
+/** A profile was asked for by a name the config file does not hold. */
+export class ProfileUnknown extends PilotError {
+  /** The name asked for. */
+  readonly profile: string;
+  /** The names the config file holds, sorted. */
+  readonly known: readonly string[];
+
+  /**
+   * @param profile the name asked for
+   * @param known the names the config file holds
+   */
+  constructor(profile: string, known: readonly string[]) {
+    super(`there is no profile ${JSON.stringify(profile)}`);
+    this.name = "ProfileUnknown";
+    this.profile = profile;
+    this.known = known;
+  }
+}
+
+/** A profile name outside `[a-z0-9][a-z0-9_-]{0,63}`. */
+export class ProfileNameInvalid extends PilotError {
+  /** The name as given. */
+  readonly profile: string;
+
+  /** @param profile the name as given */
+  constructor(profile: string) {
+    super(`${JSON.stringify(profile)} is not a profile name`);
+    this.name = "ProfileNameInvalid";
+    this.profile = profile;
+  }
+}
+
+/**
+ * The config file is not what pilotcli writes: not JSON, or not its shape.
+ * It is left as it is.
+ */
+export class ConfigFileCorrupt extends PilotError {
+  /** The config file. */
+  readonly path: string;
+  /** Where: "line 3, column 5", or the field ("profiles.a.authUrl"). */
+  readonly where: string;
+  /** What is wrong there. */
+  readonly detail: string;
+
+  /**
+   * @param path the config file
+   * @param where the position or the field
+   * @param detail what is wrong there
+   */
+  constructor(path: string, where: string, detail: string) {
+    super(`config file ${path} is not valid at ${where}: ${detail}`);
+    this.name = "ConfigFileCorrupt";
+    this.path = path;
+    this.where = where;
+    this.detail = detail;
+  }
+}
+
+/** No realm is named: no default profile, no PILOT_AUTH_URL. */
+export class NoProfile extends PilotError {
+  /** The profiles there are, none of them the default; sorted. */
+  readonly known: readonly string[];
+
+  /** @param known the profiles there are */
+  constructor(known: readonly string[] = []) {
+    super(
+      known.length === 0
+        ? "no profile is configured and PILOT_AUTH_URL is not set"
+        : "no profile is the default and PILOT_AUTH_URL is not set",
+    );
+    this.name = "NoProfile";
+    this.known = known;
+  }
+}
+
+/** The config file could not be read or written (not its content: the file system). */
+export class ConfigFileFailed extends PilotError {
+  /** The config file. */
+  readonly path: string;
+  /** Reading or writing. */
+  readonly operation: "read" | "write";
+  /** The file system's words. */
+  readonly detail: string;
+
+  /**
+   * @param path the config file
+   * @param operation reading or writing
+   * @param cause the file system's error
+   */
+  constructor(path: string, operation: "read" | "write", cause: unknown) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    super(`could not ${operation} the config file ${path}: ${detail}`, {
+      cause,
+    });
+    this.name = "ConfigFileFailed";
+    this.path = path;
+    this.operation = operation;
+    this.detail = detail;
   }
 }

@@ -23,12 +23,17 @@ import type { Session } from "./session/session.ts";
 
 export {
   CaFileUnusable,
+  ConfigFileCorrupt,
+  ConfigFileFailed,
   ConnectionFailure,
   DeviceCodeDenied,
   DeviceCodeExpired,
   DeviceLoginUnsupported,
   InvalidApiKey,
+  NoProfile,
   PilotError,
+  ProfileNameInvalid,
+  ProfileUnknown,
   ServerAnswerUnusable,
   ServerRefused,
   ServerUnreachable,
@@ -49,6 +54,11 @@ export interface PilotOptions {
   env?: Record<string, string>;
   /** Ends waiting requests early. */
   signal?: AbortSignal;
+  /**
+   * The profile to use (as `--profile`); default PILOT_PROFILE, else
+   * PILOT_AUTH_URL, else the default profile of the config file.
+   */
+  profile?: string;
 }
 
 /** What a session says about itself, without its secrets. */
@@ -71,19 +81,20 @@ async function libraryCore(options: PilotOptions): Promise<SessionCore> {
   const env: Env = {
     get: (name) => name in overrides ? overrides[name] : Deno.env.get(name),
   };
-  const {
-    configDir,
-    readAuthConfig,
-    readHttpTimeoutMs,
-    readIdleTimeout,
-  } = await import("./config.ts");
-  const auth = {
-    ...readAuthConfig(env),
-    httpTimeoutMs: readHttpTimeoutMs(env),
-  };
-  const idleTimeout = readIdleTimeout(env);
+  const [{ configDir, readHttpTimeoutMs }, { ConfigFile, selectRealm }] =
+    await Promise.all([
+      import("./config.ts"),
+      import("./session/config_file.ts"),
+    ]);
   const dir = configDir(env, Deno.build.os);
   const signal = options.signal ?? new AbortController().signal;
+  const selected = selectRealm(
+    env,
+    () => new ConfigFile(dir, { signal }),
+    options.profile,
+  );
+  const auth = { ...selected.auth, httpTimeoutMs: readHttpTimeoutMs(env) };
+  const { idleTimeout, profile } = selected;
   const [
     { transportFetch },
     { systemClock },
@@ -99,14 +110,18 @@ async function libraryCore(options: PilotOptions): Promise<SessionCore> {
   ]);
   return new SessionCore({
     // A library prints nothing: failures arrive as thrown PilotErrors.
-    store: new FileSessionStore(dir, { warn() {}, lock: { signal } }),
+    store: new FileSessionStore(dir, {
+      warn() {},
+      lock: { signal },
+      profile: profile ?? undefined,
+    }),
     clock: systemClock,
     // PILOT_CA_FILE and the proxies may come from options.env too.
     fetch: transportFetch(env),
     signal,
     auth,
     idleTimeout,
-    discoveryCache: fileDiscoveryCache(dir, () => systemClock.now()),
+    discoveryCache: fileDiscoveryCache(dir, () => systemClock.now(), profile),
   });
 }
 

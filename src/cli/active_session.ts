@@ -8,7 +8,7 @@
  */
 
 import type { DiscoveryCache } from "../auth/discovery.ts";
-import { type AuthConfig, readIdleTimeout } from "../config.ts";
+import type { AuthConfig } from "../config.ts";
 import type { SessionCore, SessionWarning } from "../core/session_core.ts";
 import { SessionOfAnotherServer } from "../errors.ts";
 import type { Session } from "../session/session.ts";
@@ -28,6 +28,8 @@ export interface UseOptions {
   fresh: boolean;
   /** Say on stderr that corrupt session files moved aside are still on disk (status does). */
   reportCorrupt?: boolean;
+  /** The profile named by --profile. */
+  profile?: string;
 }
 
 /** An active session and the core it was found with. */
@@ -36,16 +38,23 @@ export interface ActiveSession {
   session: Session;
   /** The core, to end the session with. */
   core: SessionCore;
-  /** PILOT_IDLE_TIMEOUT, seconds. */
+  /** PILOT_IDLE_TIMEOUT or the profile's, seconds. */
   idleTimeout: number;
+  /** The profile used; null for PILOT_AUTH_URL. */
+  profile: string | null;
 }
 
-/** The discovery cache of config dir `dir`, its module loaded on first use. */
-function lazyDiscoveryCache(ctx: Context, dir: string): DiscoveryCache {
+/** The discovery cache of config dir `dir` (of `profile`), its module loaded on first use. */
+function lazyDiscoveryCache(
+  ctx: Context,
+  dir: string,
+  profile: string | null,
+): DiscoveryCache {
   const cache = async () =>
     (await import("../session/discovery_cache.ts")).fileDiscoveryCache(
       dir,
       () => ctx.clock.now(),
+      profile,
     );
   return {
     read: async () => await (await cache()).read(),
@@ -66,10 +75,20 @@ function warningLine(warning: SessionWarning): string {
  */
 export async function openSessionCore(
   ctx: Context,
-): Promise<{ core: SessionCore; auth: AuthConfig; idleTimeout: number }> {
-  const { auth, dir } = readCheckedSettings(ctx);
-  const idleTimeout = readIdleTimeout(ctx.env);
-  const store = await ctx.openStore(dir);
+  profileFlag?: string,
+): Promise<
+  {
+    core: SessionCore;
+    auth: AuthConfig;
+    idleTimeout: number;
+    profile: string | null;
+  }
+> {
+  const { auth, dir, idleTimeout, profile } = readCheckedSettings(
+    ctx,
+    profileFlag,
+  );
+  const store = await ctx.openStore(dir, profile ?? undefined);
   const { SessionCore } = await import("../core/session_core.ts");
   const core = new SessionCore({
     store,
@@ -78,10 +97,10 @@ export async function openSessionCore(
     signal: ctx.signal,
     auth,
     idleTimeout,
-    discoveryCache: lazyDiscoveryCache(ctx, dir),
+    discoveryCache: lazyDiscoveryCache(ctx, dir, profile),
     warn: (warning) => ctx.stderr.write(`${warningLine(warning)}\n`),
   });
-  return { core, auth, idleTimeout };
+  return { core, auth, idleTimeout, profile };
 }
 
 /**
@@ -93,7 +112,10 @@ export async function useSession(
   ctx: Context,
   options: UseOptions,
 ): Promise<ActiveSession> {
-  const { core, idleTimeout } = await openSessionCore(ctx);
+  const { core, idleTimeout, profile } = await openSessionCore(
+    ctx,
+    options.profile,
+  );
   if (options.reportCorrupt) {
     for (const path of core.store.corruptFiles()) {
       ctx.stderr.write(`${corruptSessionKept(path)}\n`);
@@ -101,7 +123,7 @@ export async function useSession(
   }
   try {
     const session = await core.use({ fresh: options.fresh });
-    return { session, core, idleTimeout };
+    return { session, core, idleTimeout, profile };
   } catch (error) {
     if (error instanceof SessionOfAnotherServer) {
       ctx.stderr.write(

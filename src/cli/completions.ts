@@ -6,7 +6,10 @@
  * Every script works the same way: it walks the words before the cursor,
  * skips options and the value after an option that takes one, and so finds
  * the command path typed so far ("", "user", "user login"); then it offers
- * what the spec lists there. Nothing is offered for an option's value.
+ * what the spec lists there. Nothing is offered for an option's value,
+ * but for the profiles' names (`--profile`, `profile use NAME`): the
+ * scripts ask `pilotcli profile list --names`, which prints nothing but
+ * names checked against `[a-z0-9][a-z0-9_-]{0,63}`.
  *
  * @module
  */
@@ -43,7 +46,14 @@ interface Point {
   readonly path: string;
   /** What may be typed next. */
   readonly candidates: readonly Candidate[];
+  /** Whether its argument is a profile's name. */
+  readonly profileNames: boolean;
+  /** Its options whose value is a profile's name (`--profile`). */
+  readonly nameOptions: readonly string[];
 }
+
+/** The command that prints the profiles' names, one a line, for the scripts. */
+const NAMES = `${CLI_NAME} profile list --names 2>/dev/null`;
 
 function option(
   long: string,
@@ -89,7 +99,14 @@ function points(
     : commandCandidates(spec);
   if (path.length === 0) here.push(...option("version", VERSION_BRIEF));
   here.push(...option("help", HELP_BRIEF));
-  const point = { path: path.join(" "), candidates: here };
+  const point = {
+    path: path.join(" "),
+    candidates: here,
+    profileNames: !isGroup(spec) && spec.positional?.profileNames === true,
+    nameOptions: isGroup(spec) ? [] : Object.entries(spec.flags)
+      .filter(([, flag]) => flag.profileNames)
+      .map(([name]) => `--${kebab(name)}`),
+  };
   if (!isGroup(spec)) return [point];
   return [
     point,
@@ -105,6 +122,11 @@ function valueOptions(all: readonly Point[]): string[] {
     point.candidates.filter((c) => c.option?.takesValue).map((c) => c.word)
   );
   return [...new Set(words)];
+}
+
+/** The options whose value is a profile's name, anywhere in the tree. */
+function profileOptions(all: readonly Point[]): string[] {
+  return [...new Set(all.flatMap((point) => point.nameOptions))];
 }
 
 /** `text` in single quotes for bash and zsh. */
@@ -137,10 +159,11 @@ function bash(all: readonly Point[]): string {
   const skip = valueOptions(all);
   const words = (candidates: Candidate[]) =>
     shQuote(candidates.map((c) => c.word).join(" "));
+  const names = profileOptions(all);
   const cases = all.map((point) => {
     const [options, others] = split(point.candidates);
     return `    ${shQuote(point.path)}) options=${words(options)} words=${
-      words(others)
+      point.profileNames ? `$(${NAMES})` : words(others)
     } ;;`;
   });
   return [
@@ -158,8 +181,17 @@ function bash(all: readonly Point[]): string {
     "    esac",
     "  done",
     "  COMPREPLY=()",
-    "  # The value of an option: nothing to offer.",
-    "  ((skip)) && return 0",
+    "  # The value of an option: the profiles' names, or nothing to offer.",
+    "  if ((skip)); then",
+    ...(names.length
+      ? [
+        `    case $word in ${
+          names.join("|")
+        }) COMPREPLY=($(compgen -W "$(${NAMES})" -- "$cur")) ;; esac`,
+      ]
+      : []),
+    "    return 0",
+    "  fi",
     "  case ${path# } in",
     ...cases,
     "    *) return 0 ;;",
@@ -181,12 +213,14 @@ function zsh(all: readonly Point[]): string {
       candidates.map((c) => shQuote(`${c.word.padEnd(14)} -- ${c.brief}`))
         .join(" ")
     })`;
+  const names = profileOptions(all);
+  const nameArrays = `words_=(\${(f)"$(${NAMES})"}) shown_=($words_)`;
   const cases = all.flatMap((point) => {
     const [options, others] = split(point.candidates);
     return [
       `    (${shQuote(point.path)})`,
       `      if [[ $PREFIX == -* ]]; then ${arrays(options)}`,
-      `      else ${arrays(others)}; fi ;;`,
+      `      else ${point.profileNames ? nameArrays : arrays(others)}; fi ;;`,
     ];
   });
   return [
@@ -205,8 +239,17 @@ function zsh(all: readonly Point[]): string {
     '      (*) path_+=("$word") ;;',
     "    esac",
     "  done",
-    "  # The value of an option: nothing to offer.",
-    "  ((skip)) && return 1",
+    "  # The value of an option: the profiles' names, or nothing to offer.",
+    "  if ((skip)); then",
+    ...(names.length
+      ? [
+        `    [[ $word == (${
+          names.join("|")
+        }) ]] && { ${nameArrays}; compadd -a words_; return 0 }`,
+      ]
+      : []),
+    "    return 1",
+    "  fi",
     '  case "${(j: :)path_}" in',
     ...cases,
     "    (*) return 1 ;;",
@@ -237,6 +280,16 @@ function fish(all: readonly Point[]): string {
       return `complete -c ${CLI_NAME} ${when} ${what} -d ${fishQuote(c.brief)}`;
     })
   );
+  // The profiles' names: after --profile, and as `profile use`'s argument.
+  const names = fishQuote(`(${NAMES})`);
+  for (const option of profileOptions(all)) {
+    const when = fishQuote(`test (commandline -opc)[-1] = ${option}`);
+    lines.push(`complete -c ${CLI_NAME} -n ${when} -a ${names}`);
+  }
+  for (const point of all.filter((point) => point.profileNames)) {
+    const when = `-n ${fishQuote(`${at} ${fishQuote(point.path)}`)}`;
+    lines.push(`complete -c ${CLI_NAME} ${when} -a ${names}`);
+  }
   // An option's short and long forms are one `complete` line in fish.
   const unique = [...new Set(lines)];
   return [

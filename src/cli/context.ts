@@ -30,6 +30,9 @@ export interface Context {
   readonly clock: Clock;
   /** Aborts on Ctrl-C. */
   readonly signal: AbortSignal;
-  /** The session store of a config dir (loaded on first use: --help needs none). */
-  openStore(dir: string): Promise<SessionStore>;
+  /**
+   * The session store of a config dir, of `profile` or else the one of
+   * PILOT_AUTH_URL (loaded on first use: --help needs none).
+   */
+  openStore(dir: string, profile?: string): Promise<SessionStore>;
 }

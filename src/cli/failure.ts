@@ -9,11 +9,17 @@
 import {
   CaFileUnusable,
   CliError,
+  ConfigFileCorrupt,
+  ConfigFileFailed,
   ConnectionFailure,
   DeviceCodeDenied,
   DeviceCodeExpired,
   DeviceLoginUnsupported,
+  EXIT_USAGE,
   InvalidApiKey,
+  NoProfile,
+  ProfileNameInvalid,
+  ProfileUnknown,
   ServerAnswerUnusable,
   ServerRefused,
   ServerUnreachable,
@@ -30,6 +36,8 @@ import { redact } from "../redact.ts";
 import {
   API_KEY_INVALID,
   caFileUnusable,
+  configFileCorrupt,
+  configFileFailed,
   connectionFailed,
   connectionFailureReason,
   DEVICE_DENIED,
@@ -37,6 +45,10 @@ import {
   DEVICE_UNSUPPORTED,
   deviceLoginRefused,
   deviceTokenRefused,
+  NO_PROFILE,
+  noDefaultProfile,
+  profileNameInvalid,
+  profileUnknown,
   serverTrouble,
   serverUnreachable,
   SESSION_INVALID,
@@ -56,7 +68,11 @@ import { inert } from "../ui/terminal_text.ts";
 export function asCliError(error: unknown, action: string): unknown {
   if (error instanceof CliError || !(error instanceof Error)) return error;
   const line = lineFor(error, action);
-  return line === undefined ? error : new CliError(line, { cause: error });
+  // A bad --profile or PILOT_PROFILE name is a usage error.
+  const exitCode = error instanceof ProfileNameInvalid ? EXIT_USAGE : undefined;
+  return line === undefined
+    ? error
+    : new CliError(line, { cause: error, exitCode });
 }
 
 function lineFor(error: Error, action: string): string | undefined {
@@ -65,6 +81,23 @@ function lineFor(error: Error, action: string): string | undefined {
     error instanceof SessionRevoked || error instanceof SessionOfAnotherServer
   ) {
     return SESSION_INVALID;
+  }
+  if (error instanceof NoProfile) {
+    return error.known.length === 0
+      ? NO_PROFILE
+      : noDefaultProfile(error.known);
+  }
+  if (error instanceof ProfileUnknown) {
+    return profileUnknown(error.profile, error.known);
+  }
+  if (error instanceof ProfileNameInvalid) {
+    return profileNameInvalid(error.profile);
+  }
+  if (error instanceof ConfigFileCorrupt) {
+    return configFileCorrupt(error.path, error.where, error.detail);
+  }
+  if (error instanceof ConfigFileFailed) {
+    return configFileFailed(error.operation, error.path, error.detail);
   }
   if (error instanceof UnsafeSessionFile) {
     return unsafeSessionFile(error.path, error.kind, error.problem, error);

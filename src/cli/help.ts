@@ -28,11 +28,19 @@ export function kebab(name: string): string {
 const WIDTH = 78;
 
 /** Rows as Click writes them: names padded, briefs wrapped under themselves. */
-function table(rows: Row[]): string[] {
-  const width = Math.max(...rows.map(([names]) => names.length));
+function table(rows: Row[], maxWidth = Infinity): string[] {
+  const width = Math.min(
+    maxWidth,
+    Math.max(...rows.map(([names]) => names.length)),
+  );
   const under = " ".repeat(width + 4);
   return rows.flatMap(([names, brief]) => {
-    const [first, ...rest] = wrap(brief, WIDTH - width - 4);
+    const lines = wrap(brief, WIDTH - width - 4);
+    // Wider than the column: the names alone, the brief below (as Click).
+    if (names.length > width) {
+      return [`  ${names}`, ...lines.map((line) => under + line)];
+    }
+    const [first, ...rest] = lines;
     return [
       `  ${names.padEnd(width)}  ${first}`,
       ...rest.map((line) => under + line),
@@ -72,9 +80,12 @@ export function renderHelp(
 ): string {
   const group = isGroup(target);
   // A choice argument is shown as Click shows one: {bash|zsh|fish}.
-  const argument = !group && target.positional
-    ? ` {${target.positional.choices.join("|")}}`
-    : "";
+  const positional = group ? undefined : target.positional;
+  const argument = positional === undefined
+    ? ""
+    : positional.choices
+    ? ` {${positional.choices.join("|")}}`
+    : ` ${positional.name}`;
   const lines = [
     `Usage: ${prefix.join(" ")} [OPTIONS]${
       group ? " COMMAND [ARGS]..." : argument
@@ -88,7 +99,10 @@ export function renderHelp(
     ...(target === ROOT ? [["--version", VERSION_BRIEF] as Row] : []),
     ["--help", HELP_BRIEF],
   ];
-  lines.push("Options:", ...table(options));
+  lines.push(
+    "Options:",
+    ...table(options, group ? undefined : target.helpColumn),
+  );
   if (group) {
     const commands = Object.entries(target.routes)
       .map(([name, route]) => [name, route.brief] as Row);

@@ -18,10 +18,13 @@ import { useSession } from "./active_session.ts";
 import type { LogoutFlags } from "./spec.ts";
 import type { Context } from "./context.ts";
 
-/** Asks until the answer is yes or no; null at end of input. */
-async function confirm(ctx: Context): Promise<boolean | null> {
+/** Asks `prompt` until the answer is yes or no; null at end of input. */
+export async function confirm(
+  ctx: Context,
+  prompt: string = LOGOUT_PROMPT,
+): Promise<boolean | null> {
   for (;;) {
-    ctx.stderr.write(LOGOUT_PROMPT);
+    ctx.stderr.write(prompt);
     const answer = await ctx.stdin.readLine(ctx.signal);
     if (answer === null) return null;
     const word = answer.trim().toLowerCase();
@@ -38,6 +41,7 @@ export async function runLogout(
 ): Promise<void> {
   const { session, core } = await useSession(ctx, {
     fresh: false,
+    profile: options.profile,
   });
   if (!options.yes) {
     const yes = await confirm(ctx);

@@ -17,7 +17,7 @@ import { interruptSignals } from "../runtime/os.ts";
 import { COMMANDS } from "./commands.ts";
 import type { Context } from "./context.ts";
 import { runtimeContext } from "./runtime_context.ts";
-import { formatFailure } from "./failure.ts";
+import { asCliError, formatFailure } from "./failure.ts";
 import { renderHelp, versionLine } from "./help.ts";
 import { parseArgs, usageLines } from "./parse.ts";
 
@@ -59,7 +59,9 @@ export async function main(
     return 0;
   } catch (error) {
     context.stderr.write(`${formatFailure(error, isDebug(context.env))}\n`);
-    return error instanceof CliError ? error.exitCode : EXIT_FAILURE;
+    // A typed error's exit code is that of its line (a bad name: usage).
+    const mapped = asCliError(error, "pilotcli failed");
+    return mapped instanceof CliError ? mapped.exitCode : EXIT_FAILURE;
   } finally {
     for (const signal of signals) Deno.removeSignalListener(signal, interrupt);
     context.stdin.release();

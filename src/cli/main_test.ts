@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { FileSessionStore } from "../session/store.ts";
-import { AUTH_URL_MISSING, SESSION_INVALID } from "../ui/messages.ts";
+import { NO_PROFILE, SESSION_INVALID } from "../ui/messages.ts";
 import { LineReader, type TextWriter } from "../ui/io.ts";
 import type { Context } from "./context.ts";
 import { systemClock } from "../core/clock.ts";
@@ -51,10 +51,11 @@ Deno.test("main: a failure is one line on stderr, with its exit code", async () 
       Context["openStore"],
       Run,
     ][] = [
-      [["user", "status"], {}, store, {
+      // No profile and no PILOT_AUTH_URL: how to add a profile.
+      [["user", "status"], { PILOT_CONFIG_DIR: dir }, store, {
         code: 1,
         stdout: "",
-        stderr: `${AUTH_URL_MISSING}\n`,
+        stderr: `${NO_PROFILE}\n`,
       }],
       [["user", "logout", "-y"], env, store, {
         code: 1,

@@ -88,6 +88,22 @@ export class UnexpectedArgumentError extends UsageError {
   }
 }
 
+/** A required flag was left out. */
+export class MissingFlagError extends UsageError {
+  /** @param flag The flag, `--auth-url`. */
+  constructor(readonly flag: string) {
+    super(`${flag} is required`);
+  }
+}
+
+/** A required argument was left out. */
+export class MissingArgumentError extends UsageError {
+  /** @param argument Its name, `NAME`. */
+  constructor(readonly argument: string) {
+    super(`${argument} is missing`);
+  }
+}
+
 /** A switch given a value that is no yes or no (`--json=maybe`). */
 export class InvalidValueError extends UsageError {
   /** @param flag The flag, `--json`. */
@@ -263,11 +279,15 @@ function parseCommand(
   for (const [name, spec] of Object.entries(command.flags)) {
     const value = given.get(name);
     if (name === waiting) errors.push(new MissingValueError(option(name)));
-    else if (value === undefined) continue;
-    else if (spec.kind === "parsed") flags[name] = value;
+    else if (value === undefined) {
+      if (spec.required) errors.push(new MissingFlagError(option(name)));
+    } else if (spec.kind === "parsed") flags[name] = value;
     else if (TRUE.has(value.toLowerCase())) flags[name] = true;
     else if (FALSE.has(value.toLowerCase())) flags[name] = false;
     else errors.push(new InvalidValueError(option(name)));
+  }
+  if (command.positional?.required && positional.length === 0) {
+    errors.push(new MissingArgumentError(command.positional.name));
   }
   return errors.length > 0 ? { errors } : { flags, positional };
 }

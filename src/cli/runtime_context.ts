@@ -30,12 +30,16 @@ export function runtimeContext(signal: AbortSignal): Context {
     signal,
     // Warnings go to the stderr of the context the store is opened from, so
     // a context that replaces stderr (the library's, silent) silences them.
-    async openStore(dir) {
-      const { FileSessionStore } = await import("../session/store.ts");
+    async openStore(dir, profile) {
+      const { FileSessionStore, sessionFileName } = await import(
+        "../session/store.ts"
+      );
       const { corruptSessionMoved, lockWaitLine } = await import(
         "../ui/messages.ts"
       );
+      const lock = sessionFileName(profile).replace(/\.json$/, ".lock");
       return new FileSessionStore(dir, {
+        profile,
         warn: ({ path, reason, target }) =>
           this.stderr.write(
             `${corruptSessionMoved(path, reason, target)}\n`,
@@ -44,8 +48,7 @@ export function runtimeContext(signal: AbortSignal): Context {
           // Ctrl-C ends the wait for another process's lock too.
           signal: this.signal,
           onWait: isDebug(this.env)
-            ? () =>
-              this.stderr.write(`${lockWaitLine(`${dir}/session.lock`)}\n`)
+            ? () => this.stderr.write(`${lockWaitLine(`${dir}/${lock}`)}\n`)
             : undefined,
         },
       });

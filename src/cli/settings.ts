@@ -11,9 +11,9 @@ import {
   type AuthConfig,
   configDir,
   ENV_VARS,
-  readAuthConfig,
   readHttpTimeoutMs,
 } from "../config.ts";
+import { ConfigFile, selectRealm } from "../session/config_file.ts";
 import { readCaFile } from "../auth/transport.ts";
 import { CliError } from "../errors.ts";
 import type { Context } from "./context.ts";
@@ -24,6 +24,12 @@ export interface Settings {
   auth: AuthConfig;
   /** Where the session lives. */
   dir: string;
+  /** The profile used; null for PILOT_AUTH_URL (the session of `session.json`). */
+  profile: string | null;
+  /** Seconds without use after which the session ends. */
+  idleTimeout: number;
+  /** The profile's API URL, if it has one. */
+  apiUrl?: string;
 }
 
 function granted(descriptor: Deno.PermissionDescriptor): boolean {
@@ -56,38 +62,23 @@ export function checkEnvPermission(): void {
   }
 }
 
-/** Reads the settings from the environment; checks no permission. */
-export function readSettings(ctx: Context): Settings {
-  const auth = {
-    ...readAuthConfig(ctx.env),
-    httpTimeoutMs: readHttpTimeoutMs(ctx.env),
-  };
-  return { auth, dir: configDir(ctx.env, ctx.os) };
+/**
+ * Reads the settings: the realm of the profile `profile` (--profile), else
+ * as src/session/config_file.ts's selectRealm says. The config dir's
+ * permissions are checked before the config file is read; no other.
+ */
+export function readSettings(ctx: Context, profile?: string): Settings {
+  const dir = configDir(ctx.env, ctx.os);
+  const selected = selectRealm(ctx.env, () => {
+    checkDirPermission(dir);
+    return new ConfigFile(dir, { signal: ctx.signal });
+  }, profile);
+  const auth = { ...selected.auth, httpTimeoutMs: readHttpTimeoutMs(ctx.env) };
+  return { ...selected, auth, dir };
 }
 
-/**
- * Checks that Deno lets pilotcli use what `settings` name: the server, the
- * CA file (read now, so that a bad file is one line, not a network
- * failure), the config dir. Throws the line naming the flag to add.
- */
-export function checkPermissions(ctx: Context, settings: Settings): void {
-  const { auth, dir } = settings;
-  const url = new URL(auth.authUrl);
-  const port = url.port || (url.protocol === "https:" ? "443" : "80");
-  if (!granted({ name: "net", host: `${url.hostname}:${port}` })) {
-    throw missing(
-      `pilotcli may not connect to ${url.host}, so it needs --allow-net=${url.host}`,
-    );
-  }
-  const caFile = ctx.env.get("PILOT_CA_FILE")?.trim();
-  if (caFile) {
-    if (!granted({ name: "read", path: caFile })) {
-      throw missing(
-        `pilotcli may not read PILOT_CA_FILE ${caFile}, so it needs --allow-read=${dir},${caFile}`,
-      );
-    }
-    readCaFile(caFile);
-  }
+/** Throws the line naming the flags to add when Deno keeps pilotcli out of its config dir. */
+export function checkDirPermission(dir: string): void {
   if (
     !granted({ name: "read", path: dir }) ||
     !granted({ name: "write", path: dir })
@@ -99,12 +90,49 @@ export function checkPermissions(ctx: Context, settings: Settings): void {
 }
 
 /**
+ * Throws the line naming the flag to add when Deno does not let pilotcli
+ * connect to `authUrl`'s host: the realm of the selected profile.
+ */
+export function checkNetPermission(authUrl: string): void {
+  const url = new URL(authUrl);
+  const port = url.port || (url.protocol === "https:" ? "443" : "80");
+  if (!granted({ name: "net", host: `${url.hostname}:${port}` })) {
+    throw missing(
+      `pilotcli may not connect to ${url.host}, so it needs --allow-net=${url.host}`,
+    );
+  }
+}
+
+/**
+ * Checks that Deno lets pilotcli use what `settings` name: the server, the
+ * CA file (read now, so that a bad file is one line, not a network
+ * failure), the config dir. Throws the line naming the flag to add.
+ */
+export function checkPermissions(ctx: Context, settings: Settings): void {
+  const { auth, dir } = settings;
+  checkNetPermission(auth.authUrl);
+  const caFile = ctx.env.get("PILOT_CA_FILE")?.trim();
+  if (caFile) {
+    if (!granted({ name: "read", path: caFile })) {
+      throw missing(
+        `pilotcli may not read PILOT_CA_FILE ${caFile}, so it needs --allow-read=${dir},${caFile}`,
+      );
+    }
+    readCaFile(caFile);
+  }
+  checkDirPermission(dir);
+}
+
+/**
  * The settings, each permission they need checked first: reading the
  * environment before it is read, the rest once it is known what to ask for.
  */
-export function readCheckedSettings(ctx: Context): Settings {
+export function readCheckedSettings(
+  ctx: Context,
+  profile?: string,
+): Settings {
   checkEnvPermission();
-  const settings = readSettings(ctx);
+  const settings = readSettings(ctx, profile);
   checkPermissions(ctx, settings);
   return settings;
 }

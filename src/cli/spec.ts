@@ -17,6 +17,10 @@ export interface FlagSpec {
   readonly brief: string;
   /** The value's name in help, for a parsed flag. */
   readonly placeholder?: string;
+  /** Whether leaving it out is a usage error. */
+  readonly required?: boolean;
+  /** Its values are the profiles' names (completed from the config file). */
+  readonly profileNames?: boolean;
 }
 
 /** A command and its flags. */
@@ -29,14 +33,23 @@ export interface CommandSpec {
   readonly aliases?: Readonly<Record<string, string>>;
   /** The one positional argument, if the command takes one. */
   readonly positional?: PositionalSpec;
+  /**
+   * The widest option column of its help (Click's `col_max`): wider
+   * options go on a line of their own, so that a seed's layout stays.
+   */
+  readonly helpColumn?: number;
 }
 
-/** A positional argument that is one of a few words (Click's Choice). */
+/** A positional argument: one of a few words (Click's Choice), or a name. */
 export interface PositionalSpec {
-  /** Its name in usage errors. */
+  /** Its name in usage errors and help. */
   readonly name: string;
-  /** The words it may be. */
-  readonly choices: readonly string[];
+  /** The words it may be; any word when absent. */
+  readonly choices?: readonly string[];
+  /** Whether leaving it out is a usage error. */
+  readonly required?: boolean;
+  /** Its values are the profiles' names (completed from the config file). */
+  readonly profileNames?: boolean;
 }
 
 /** What a flag of `kind` gives its command: a string for a value, true for a switch. */
@@ -67,6 +80,15 @@ export const HELP_BRIEF = "Show this message and exit.";
 /** The help line of --version. */
 export const VERSION_BRIEF = "Show the version and exit.";
 
+/** `--profile NAME`, shared by every command that talks to a server. */
+export const PROFILE_FLAG = {
+  kind: "parsed",
+  placeholder: "NAME",
+  profileNames: true,
+  brief:
+    "Use this profile (default: PILOT_PROFILE, else PILOT_AUTH_URL, else the default profile).",
+} as const satisfies FlagSpec;
+
 /** `pilotcli user login`. */
 export const LOGIN = {
   brief: "For user to login.",
@@ -84,6 +106,7 @@ export const LOGIN = {
       kind: "boolean",
       brief: "Open the device validation link in the web browser.",
     },
+    profile: PROFILE_FLAG,
   },
 } as const satisfies CommandSpec;
 
@@ -99,8 +122,11 @@ export const LOGOUT = {
       brief:
         "Input Y/yes to confirm you want to logout, otherwise input N/no to remain logged in.",
     },
+    profile: PROFILE_FLAG,
   },
   aliases: { y: "yes" },
+  // The seed's help wraps its lines at the column of `-y, --yes`.
+  helpColumn: 9,
 } as const satisfies CommandSpec;
 
 /** The options of `user logout`. */
@@ -111,6 +137,7 @@ export const STATUS = {
   brief: "Show who is logged in and until when.",
   flags: {
     json: { kind: "boolean", brief: "Print the status as JSON." },
+    profile: PROFILE_FLAG,
   },
 } as const satisfies CommandSpec;
 
@@ -120,8 +147,103 @@ export type StatusFlags = FlagsOf<typeof STATUS>;
 /** `pilotcli user token`. */
 export const TOKEN = {
   brief: "Print a valid access token, and nothing else.",
-  flags: {},
+  flags: { profile: PROFILE_FLAG },
 } as const satisfies CommandSpec;
+
+/** The options of `user token`. */
+export type TokenFlags = FlagsOf<typeof TOKEN>;
+
+/** The NAME argument of `profile add`: a new name. */
+const NEW_PROFILE_ARGUMENT = { name: "NAME", required: true } as const;
+
+/** The NAME argument of `profile use|remove`: a profile's name. */
+const PROFILE_NAME_ARGUMENT = {
+  name: "NAME",
+  required: true,
+  profileNames: true,
+} as const;
+
+/** `pilotcli profile add`. */
+export const PROFILE_ADD = {
+  brief: "Add a profile: a Pilot deployment's realm, under a name.",
+  flags: {
+    authUrl: {
+      kind: "parsed",
+      placeholder: "URL",
+      brief: "The Keycloak realm URL (required).",
+      required: true,
+    },
+    clientId: {
+      kind: "parsed",
+      placeholder: "ID",
+      brief: "The OAuth client id of the CLI (default: cli).",
+    },
+    apiUrl: {
+      kind: "parsed",
+      placeholder: "URL",
+      brief: "The URL of the Pilot API.",
+    },
+    idleTimeout: {
+      kind: "parsed",
+      placeholder: "SECONDS",
+      brief: "Log out after this long without use (default: 3600).",
+    },
+    noCheck: {
+      kind: "boolean",
+      brief: "Add it without checking the realm's discovery document.",
+    },
+  },
+  positional: NEW_PROFILE_ARGUMENT,
+} as const satisfies CommandSpec;
+
+/** The options of `profile add`. */
+export type ProfileAddFlags = FlagsOf<typeof PROFILE_ADD>;
+
+/** `pilotcli profile list`. */
+export const PROFILE_LIST = {
+  brief: "List the profiles, the default marked with *, and their sessions.",
+  flags: {
+    json: { kind: "boolean", brief: "Print the profiles as JSON." },
+    names: { kind: "boolean", brief: "Print the names only, one a line." },
+  },
+} as const satisfies CommandSpec;
+
+/** The options of `profile list`. */
+export type ProfileListFlags = FlagsOf<typeof PROFILE_LIST>;
+
+/** `pilotcli profile use`. */
+export const PROFILE_USE = {
+  brief: "Make a profile the default.",
+  flags: {},
+  positional: PROFILE_NAME_ARGUMENT,
+} as const satisfies CommandSpec;
+
+/** `pilotcli profile remove`. */
+export const PROFILE_REMOVE = {
+  brief: "Log out of a profile's session, then remove the profile.",
+  flags: {
+    yes: {
+      kind: "boolean",
+      brief: "Remove it without asking.",
+    },
+  },
+  aliases: { y: "yes" },
+  positional: PROFILE_NAME_ARGUMENT,
+} as const satisfies CommandSpec;
+
+/** The options of `profile remove`. */
+export type ProfileRemoveFlags = FlagsOf<typeof PROFILE_REMOVE>;
+
+/** `pilotcli profile`. */
+export const PROFILE = {
+  brief: "Configure the Pilot deployments pilotcli logs in to.",
+  routes: {
+    add: PROFILE_ADD,
+    list: PROFILE_LIST,
+    use: PROFILE_USE,
+    remove: PROFILE_REMOVE,
+  },
+} as const satisfies GroupSpec;
 
 /** `pilotcli user`. */
 export const USER = {
@@ -145,7 +267,7 @@ export const COMPLETIONS = {
 /** `pilotcli`. */
 export const ROOT = {
   brief: "The command-line client of the Pilot platform.",
-  routes: { user: USER, completions: COMPLETIONS },
+  routes: { user: USER, profile: PROFILE, completions: COMPLETIONS },
 } as const satisfies GroupSpec;
 
 /** Whether a spec is a group. */

@@ -10,6 +10,7 @@ import type { StatusFlags } from "./spec.ts";
 import { useSession } from "./active_session.ts";
 import type { Context } from "./context.ts";
 import { inert, inertJson } from "../ui/terminal_text.ts";
+import { statusProfileLine } from "../ui/messages.ts";
 
 /** A span of seconds for people: "4 min 10 s", "1 h 5 min". */
 export function formatDuration(seconds: number): string {
@@ -24,9 +25,10 @@ export async function runStatus(
   ctx: Context,
   options: StatusFlags,
 ): Promise<void> {
-  const { session, idleTimeout } = await useSession(ctx, {
+  const { session, idleTimeout, profile } = await useSession(ctx, {
     fresh: false,
     reportCorrupt: true,
+    profile: options.profile,
   });
   const now = Math.floor(ctx.clock.now() / 1000);
   const idleLogoutAt = session.lastActiveAt + idleTimeout;
@@ -41,6 +43,8 @@ export async function runStatus(
     accessTokenExpiresIn: Math.max(0, session.accessTokenExpiresAt - now),
     idleLogoutAt: new Date(idleLogoutAt * 1000).toISOString(),
     idleLogoutIn: idleLogoutAt - now,
+    // Null: PILOT_AUTH_URL's session, as before profiles.
+    profile,
   };
   if (options.json) {
     // Exact values, every control character \u-escaped.
@@ -56,6 +60,7 @@ export async function runStatus(
   // the session file. None of it may act on the terminal.
   ctx.stdout.write(
     [
+      ...(profile === null ? [] : [statusProfileLine(profile)]),
       `Logged in as ${inert(session.username)} (method: ${
         inert(session.method)
       })`,

@@ -38,8 +38,11 @@ const ABANDONED_AFTER_MS = 60_000;
 export function fileDiscoveryCache(
   dir: string,
   now: () => number = Date.now,
+  profile: string | null = null,
 ): DiscoveryCache {
-  const path = joinPath(dir, FILE);
+  // Each profile's realm has its own, so that two in use do not take turns.
+  const file = profile === null ? FILE : `discovery-${profile}.json`;
+  const path = joinPath(dir, file);
   return {
     read() {
       try {
@@ -51,7 +54,7 @@ export function fileDiscoveryCache(
     write(text) {
       try {
         Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
-        removeTempFiles(dir, FILE, {
+        removeTempFiles(dir, file, {
           olderThanMs: ABANDONED_AFTER_MS,
           now: now(),
         });

@@ -113,12 +113,15 @@ export interface FileSessionStoreOptions {
    * modes to check. Default from `Deno.build.os`.
    */
   platform?: "windows" | "other";
+  /**
+   * The profile whose session this is (`session-<profile>.json`, locked by
+   * `session-<profile>.lock`); none: `session.json`, the PILOT_AUTH_URL case.
+   * Validated by the caller (src/session/config_file.ts).
+   */
+  profile?: string;
 }
 
 const SESSION_FILE = "session.json";
-const LOCK_FILE = "session.lock";
-/** The names #moveAside gives corrupt session files. */
-const CORRUPT_FILE = /^session\.json\.corrupt-\d+(-\d+)?$/;
 
 /**
  * A {@linkcode SessionStore} keeping the session in `<dir>/session.json`.
@@ -131,14 +134,14 @@ const CORRUPT_FILE = /^session\.json\.corrupt-\d+(-\d+)?$/;
 export class FileSessionStore implements SessionStore {
   /** The directory holding the session. */
   readonly dir: string;
-  /** The session file, `<dir>/session.json`. */
+  /** The session file, `<dir>/session.json` (`session-<profile>.json`). */
   readonly path: string;
+  readonly #file: string;
+  readonly #corrupt: RegExp;
   readonly #lockPath: string;
   readonly #warn: (warning: StoreWarning) => void;
   readonly #lockOptions: LockOptions | undefined;
-  readonly #windows: boolean;
-  readonly #checksModes: boolean;
-  readonly #checksOwner: boolean;
+  readonly #rules: FileRules;
 
   /**
    * Make a store for the session in `dir`; nothing is touched on disk yet.
@@ -148,19 +151,15 @@ export class FileSessionStore implements SessionStore {
    */
   constructor(dir: string, options: FileSessionStoreOptions = {}) {
     this.dir = dir;
-    this.path = joinPath(dir, SESSION_FILE);
-    this.#lockPath = joinPath(dir, LOCK_FILE);
+    this.#file = sessionFileName(options.profile);
+    this.path = joinPath(dir, this.#file);
+    this.#lockPath = joinPath(dir, this.#file.replace(/\.json$/, ".lock"));
+    this.#corrupt = new RegExp(
+      `^${this.#file.replace(".", "\\.")}\\.corrupt-\\d+(-\\d+)?$`,
+    );
     this.#warn = options.warn ?? (() => {});
     this.#lockOptions = options.lock;
-    // Which checks apply is decided by OS in src/runtime/os.ts.
-    const os = options.platform === undefined
-      ? Deno.build.os
-      : options.platform === "windows"
-      ? "windows"
-      : "linux";
-    this.#windows = os === "windows";
-    this.#checksModes = checksModes(os);
-    this.#checksOwner = checksOwner(os);
+    this.#rules = fileRules(options.platform);
   }
 
   /**
@@ -226,7 +225,7 @@ export class FileSessionStore implements SessionStore {
     const found: string[] = [];
     try {
       for (const entry of Deno.readDirSync(this.dir)) {
-        if (CORRUPT_FILE.test(entry.name)) {
+        if (this.#corrupt.test(entry.name)) {
           found.push(joinPath(this.dir, entry.name));
         }
       }
@@ -256,7 +255,7 @@ export class FileSessionStore implements SessionStore {
     fn: UpdateFn,
   ): Promise<Session | undefined> {
     // The mode is checked before the lock file is made in the directory.
-    if (this.#checksModes) this.#checkMode("dir", dirInfo);
+    if (this.#rules.checksModes) this.#checkMode("dir", dirInfo);
     let locked = false;
     try {
       return await this.#transactLocked(dirInfo, fn, () => locked = true);
@@ -278,8 +277,8 @@ export class FileSessionStore implements SessionStore {
     fn: UpdateFn,
     lockError: LockUnavailableError,
   ): Promise<Session | undefined> {
-    const uid = this.#checksOwner ? ownUid() : null;
-    if (this.#checksOwner) this.#checkOwner("dir", dirInfo, uid);
+    const uid = this.#rules.checksOwner ? ownUid() : null;
+    if (this.#rules.checksOwner) this.#checkOwner("dir", dirInfo, uid);
     const current = this.#read(uid);
     const next = await fn(current, { keepAlive() {} });
     if (next === undefined) return current;
@@ -294,11 +293,11 @@ export class FileSessionStore implements SessionStore {
   ): Promise<Session | undefined> {
     return withLock(this.#lockPath, async ({ ownerUid, keepAlive }) => {
       onLocked();
-      if (this.#checksOwner) this.#checkOwner("dir", dirInfo, ownerUid);
+      if (this.#rules.checksOwner) this.#checkOwner("dir", dirInfo, ownerUid);
       // A writer killed before its rename leaves a whole session, tokens and
       // all, in a temporary file: gone on the next run, whatever it does.
       // Under the lock nobody else is writing one, so each is garbage.
-      removeTempFiles(this.dir, SESSION_FILE);
+      removeTempFiles(this.dir, this.#file);
       const current = this.#read(ownerUid);
       const next = await fn(current, { keepAlive });
       if (next === undefined) return current;
@@ -342,19 +341,9 @@ export class FileSessionStore implements SessionStore {
   #read(ownerUid: number | null): Session | undefined {
     let text: string;
     try {
-      const info = lstatIfPresent(this.path);
-      if (info === undefined) return undefined;
-      if (info.isSymlink) {
-        throw new UnsafeSessionFile(this.path, "file", "symlink", {
-          windows: this.#windows,
-        });
-      }
-      if (!info.isFile) {
-        throw new UnsafeSessionFile(this.path, "file", "not-plain");
-      }
-      if (this.#checksOwner) this.#checkOwner("file", info, ownerUid);
-      if (this.#checksModes) this.#checkMode("file", info);
-      text = Deno.readTextFileSync(this.path);
+      const read = readSafeFile(this.path, "file", this.#rules, ownerUid);
+      if (read === undefined) return undefined;
+      text = read;
     } catch (err) {
       if (err instanceof UnsafeSessionFile) throw err;
       throw new SessionStorageFailed("read", this.path, errorDetail(err), {
@@ -409,29 +398,99 @@ export class FileSessionStore implements SessionStore {
     }
   }
 
-  #checkMode(kind: "dir" | "file", info: Deno.FileInfo): void {
-    if (info.mode === null || (info.mode & 0o077) === 0) return;
-    throw new UnsafeSessionFile(
-      kind === "dir" ? this.dir : this.path,
-      kind,
-      "open-mode",
-      { mode: info.mode & 0o7777 },
-    );
+  #checkMode(kind: "dir", info: Deno.FileInfo): void {
+    checkMode(this.dir, kind, info);
   }
 
   #checkOwner(
-    kind: "dir" | "file",
+    kind: "dir",
     info: Deno.FileInfo,
     ownerUid: number | null,
   ): void {
-    if (ownerUid === null || info.uid === null || info.uid === ownerUid) {
-      return;
-    }
-    throw new UnsafeSessionFile(
-      kind === "dir" ? this.dir : this.path,
-      kind,
-      "other-owner",
-      { owner: info.uid },
-    );
+    checkOwner(this.dir, kind, info, ownerUid);
   }
+}
+
+/** Which of the session file's checks apply on this OS. */
+export interface FileRules {
+  /** Windows: no uids or Unix modes, and other fixes. */
+  windows: boolean;
+  /** Whether group and others must have no access. */
+  checksModes: boolean;
+  /** Whether the owner must be this process's user. */
+  checksOwner: boolean;
+}
+
+/**
+ * The checks of the session's files on `platform` (default
+ * `Deno.build.os`), as decided by OS in src/runtime/os.ts.
+ */
+export function fileRules(platform?: "windows" | "other"): FileRules {
+  const os = platform === undefined
+    ? Deno.build.os
+    : platform === "windows"
+    ? "windows"
+    : "linux";
+  return {
+    windows: os === "windows",
+    checksModes: checksModes(os),
+    checksOwner: checksOwner(os),
+  };
+}
+
+/** Throws UnsafeSessionFile when `info` is open to group or others. */
+export function checkMode(
+  path: string,
+  kind: UnsafeSessionFile["kind"],
+  info: Deno.FileInfo,
+): void {
+  if (info.mode === null || (info.mode & 0o077) === 0) return;
+  throw new UnsafeSessionFile(path, kind, "open-mode", {
+    mode: info.mode & 0o7777,
+  });
+}
+
+/** Throws UnsafeSessionFile when `info` belongs to another user than `ownerUid`. */
+export function checkOwner(
+  path: string,
+  kind: UnsafeSessionFile["kind"],
+  info: Deno.FileInfo,
+  ownerUid: number | null,
+): void {
+  if (ownerUid === null || info.uid === null || info.uid === ownerUid) return;
+  throw new UnsafeSessionFile(path, kind, "other-owner", { owner: info.uid });
+}
+
+/**
+ * The text of a file by the session file's rules: a regular file, no
+ * symbolic link, this user's and closed to others (as `rules` say);
+ * undefined when it does not exist. Throws UnsafeSessionFile, or the file
+ * system's error.
+ */
+export function readSafeFile(
+  path: string,
+  kind: "file" | "config",
+  rules: FileRules,
+  ownerUid: number | null,
+): string | undefined {
+  const info = lstatIfPresent(path);
+  if (info === undefined) return undefined;
+  if (info.isSymlink) {
+    throw new UnsafeSessionFile(path, kind, "symlink", {
+      windows: rules.windows,
+    });
+  }
+  if (!info.isFile) throw new UnsafeSessionFile(path, kind, "not-plain");
+  if (rules.checksOwner) checkOwner(path, kind, info, ownerUid);
+  if (rules.checksModes) checkMode(path, kind, info);
+  return Deno.readTextFileSync(path);
+}
+
+/**
+ * The session file's name: `session.json` without a profile (the
+ * PILOT_AUTH_URL case, as every release before profiles had it), else
+ * `session-<profile>.json`; its lock is the same name with `.lock`.
+ */
+export function sessionFileName(profile?: string): string {
+  return profile === undefined ? SESSION_FILE : `session-${profile}.json`;
 }

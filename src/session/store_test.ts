@@ -561,3 +561,34 @@ Deno.test({
     });
   },
 });
+
+Deno.test("a profile's session has its own file, lock and corrupt files; session.json stays PILOT_AUTH_URL's", async () => {
+  await withTempDir(async (tmp) => {
+    const dir = `${tmp}/pilotcli`;
+    const plain = new FileSessionStore(dir);
+    const a = new FileSessionStore(dir, { profile: "a" });
+    const b = new FileSessionStore(dir, { profile: "b" });
+    await plain.save(sample({ username: "plain" }));
+    await a.save(sample({ username: "of-a" }));
+    assert.equal(a.path, `${dir}/session-a.json`);
+    assert.deepEqual(await names(dir), ["session-a.json", "session.json"]);
+    assert.equal((await plain.readLocked())?.username, "plain");
+    assert.equal((await a.readLocked())?.username, "of-a");
+    assert.equal(await b.readLocked(), undefined);
+    // A corrupt file of a is moved aside and counted for a only.
+    await Deno.writeTextFile(a.path, "not json", { mode: 0o600 });
+    assert.equal(await a.readLocked(), undefined);
+    assert.equal(a.corruptFiles().length, 1);
+    assert.deepEqual([plain.corruptFiles(), b.corruptFiles()], [[], []]);
+    // b's lock is not a's: a held lock of a does not delay b.
+    await Deno.writeTextFile(`${dir}/session-a.lock`, "held", { mode: 0o600 });
+    let waited = false;
+    const b2 = new FileSessionStore(dir, {
+      profile: "b",
+      lock: { onWait: () => waited = true },
+    });
+    await b2.save(sample({ username: "of-b" }));
+    assert.equal(waited, false);
+    assert.equal((await b.readLocked())?.username, "of-b");
+  });
+});

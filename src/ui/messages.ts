@@ -313,22 +313,26 @@ export function shellQuote(text: string): string {
 /** A session file or directory that is not safe to use, and the command that fixes it. */
 export function unsafeSessionFile(
   path: string,
-  kind: "dir" | "file",
+  kind: "dir" | "file" | "config",
   problem: "open-mode" | "other-owner" | "symlink" | "not-plain",
   details: { mode?: number; owner?: number; windows: boolean },
 ): string {
   const what = kind === "dir"
     ? `Session directory ${path}`
+    : kind === "config"
+    ? `Config file ${path}`
     : `Session file ${path}`;
+  // A config file is not made again by a login: it is fixed, then used.
+  const again = kind === "config" ? "try again" : "log in again";
   switch (problem) {
     case "not-plain":
       return kind === "dir"
         ? `${what} is not a directory: move it away and try again.`
-        : `${what} is not a regular file: move it away and log in again.`;
+        : `${what} is not a regular file: move it away and ${again}.`;
     case "symlink":
       return `${what} is a symbolic link: ${
         details.windows ? "delete it" : `run \`rm ${shellQuote(path)}\``
-      } and log in again.`;
+      } and ${again}.`;
     case "other-owner":
       return `${what} is owned by another user (uid ${details.owner}): run \`sudo chown $(id -u) ${
         shellQuote(path)
@@ -436,4 +440,141 @@ export function connectionFailureReason(failure: {
     case "proxy-unreachable":
       return proxyUnreachable(proxy, variable);
   }
+}
+
+// Profiles (src/cli/profile.ts, src/session/config_file.ts).
+
+/** No profile, no PILOT_AUTH_URL: how to add a profile. */
+export const NO_PROFILE =
+  "No Pilot realm is configured: add a profile with `pilotcli profile add NAME --auth-url https://iam.example.org/realms/pilot`, or set PILOT_AUTH_URL.";
+
+/** Profiles, but none the default, and no PILOT_AUTH_URL. */
+export function noDefaultProfile(known: readonly string[]): string {
+  return `No profile is the default: pass --profile NAME, or make one the default with \`pilotcli profile use NAME\` (the profiles are ${
+    known.join(", ")
+  }).`;
+}
+
+/** A profile that the config file does not hold; `known` lists those it does. */
+export function profileUnknown(name: string, known: readonly string[]): string {
+  const shown = inert(JSON.stringify(name));
+  return known.length === 0
+    ? `There is no profile ${shown}: no profile is configured yet. Add one with \`pilotcli profile add NAME --auth-url URL\`.`
+    : `There is no profile ${shown}: the profiles are ${
+      known.join(", ")
+    }. Pick one of them, or add it with \`pilotcli profile add\`.`;
+}
+
+/** A profile name outside `[a-z0-9][a-z0-9_-]{0,63}`. */
+export function profileNameInvalid(name: string): string {
+  return `Profile name ${
+    inert(JSON.stringify(name))
+  } is not valid: use 1 to 64 lower-case letters, digits, "-" or "_", starting with a letter or digit.`;
+}
+
+/** `profile add` of a name that exists. */
+export function profileExists(name: string): string {
+  return `Could not add profile "${name}": it exists already. Remove it first with \`pilotcli profile remove ${name}\`, or choose another name.`;
+}
+
+/** `profile add`'s realm check failed; `detail` says how. */
+export function realmCheckFailed(
+  name: string,
+  authUrl: string,
+  detail: string,
+): string {
+  return `Could not add profile "${name}": ${
+    inert(authUrl)
+  } is not a reachable realm (${
+    inert(detail)
+  }). Check the URL, or pass --no-check to add it anyway.`;
+}
+
+/** A flag's URL (--auth-url, --api-url) is no URL; `shown` without credentials. */
+export function flagUrlNotValid(flag: string, shown: string): string {
+  return `${flag} is not a valid URL: ${
+    inert(JSON.stringify(shown))
+  }. Pass the realm URL, e.g. https://iam.example.org/realms/pilot.`;
+}
+
+/** A flag's URL pilotcli must not use. */
+export function flagUrlNotUsable(flag: string, shown: string): string {
+  return `${flag} is not usable: ${
+    inert(shown)
+  } must be an https URL without query or credentials (plain http only on localhost).`;
+}
+
+/** --idle-timeout is no number of seconds. */
+export function idleTimeoutFlagInvalid(raw: string): string {
+  return `--idle-timeout is not a number of seconds: ${
+    inert(JSON.stringify(raw))
+  }. Pass a whole number greater than 0.`;
+}
+
+/** The config file is not what pilotcli writes; left as it is. */
+export function configFileCorrupt(
+  path: string,
+  where: string,
+  detail: string,
+): string {
+  return `Config file ${path} is not valid at ${where}: ${detail}. Fix or move it; pilotcli leaves it as it is.`;
+}
+
+/** The config file could not be read or written. */
+export function configFileFailed(
+  operation: "read" | "write",
+  path: string,
+  detail: string,
+): string {
+  return `Could not ${operation} the config file: ${detail}. Check the permissions of ${path}.`;
+}
+
+/** After `profile add`. */
+export function profileAdded(name: string, isDefault: boolean): string {
+  return isDefault
+    ? `Profile "${name}" added; it is the default.`
+    : `Profile "${name}" added; use it with --profile ${name}, or make it the default with \`pilotcli profile use ${name}\`.`;
+}
+
+/** After `profile use`. */
+export function profileNowDefault(name: string): string {
+  return `Profile "${name}" is now the default.`;
+}
+
+/** The question of `profile remove`. */
+export function profileRemovePrompt(name: string): string {
+  return `Are you sure you want to remove profile "${name}"? [y/N]: `;
+}
+
+/** `profile remove` answered no. */
+export const PROFILE_REMOVE_CANCELLED = "Profile not removed.";
+
+/** Hint after end of input at the remove question. */
+export const PROFILE_REMOVE_NO_ANSWER =
+  "No answer was given (end of input). Pass -y to remove the profile without the question.";
+
+/** After `profile remove`. */
+export function profileRemoved(name: string): string {
+  return `Profile "${name}" removed.`;
+}
+
+/** `profile list` without profiles. */
+export const NO_PROFILES =
+  "No profiles yet: add one with `pilotcli profile add NAME --auth-url URL`.";
+
+/** A line of `profile list`: the default marked with "*". */
+export function profileListLine(
+  name: string,
+  isDefault: boolean,
+  authUrl: string,
+  loggedIn: boolean,
+): string {
+  return `${isDefault ? "*" : " "} ${name}  ${inert(authUrl)}  ${
+    loggedIn ? "logged in" : "not logged in"
+  }`;
+}
+
+/** The line of `user status` that names the profile. */
+export function statusProfileLine(name: string): string {
+  return `Profile: ${name}`;
 }

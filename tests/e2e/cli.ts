@@ -290,8 +290,13 @@ async function treeBytes(dir: string): Promise<number> {
 
 /** How to run the CLI. */
 export interface CliOptions {
-  /** The realm URL (PILOT_AUTH_URL); its host:port is the only --allow-net. */
+  /**
+   * The realm URL (PILOT_AUTH_URL, not set when ""); its host:port is the
+   * only --allow-net unless `netHosts` says otherwise.
+   */
   authUrl: string;
+  /** The hosts of --allow-net instead (several realms' profiles). */
+  netHosts?: string[];
   /** The config dir (PILOT_CONFIG_DIR); the only --allow-read/--allow-write. */
   configDir: string;
   /** More environment variables. */
@@ -365,9 +370,10 @@ export function permissionFlags(
   authUrl: string,
   configDir: string,
   caFile?: string,
+  netHosts: string[] = [new URL(authUrl).host],
 ): string[] {
   return [
-    `--allow-net=${new URL(authUrl).host}`,
+    `--allow-net=${netHosts.join(",")}`,
     `--allow-env=${ENV_VARS.join(",")}`,
     `--allow-read=${caFile ? `${configDir},${caFile}` : configDir}`,
     `--allow-write=${configDir}`,
@@ -396,7 +402,12 @@ export class CliProcess {
       "run",
       "--quiet",
       ...flags,
-      ...permissionFlags(options.authUrl, options.configDir, options.caFile),
+      ...permissionFlags(
+        options.authUrl,
+        options.configDir,
+        options.caFile,
+        options.netHosts,
+      ),
       ...options.denoFlags ?? [],
       program,
       ...args,
@@ -441,7 +452,7 @@ export class CliProcess {
       ...(Deno.env.get("DENO_DIR")
         ? { DENO_DIR: Deno.env.get("DENO_DIR")! }
         : {}),
-      PILOT_AUTH_URL: options.authUrl,
+      ...(options.authUrl === "" ? {} : { PILOT_AUTH_URL: options.authUrl }),
       PILOT_CONFIG_DIR: options.configDir,
       ...(options.caFile ? { PILOT_CA_FILE: options.caFile } : {}),
       NO_COLOR: "1",

@@ -28,19 +28,34 @@ const env = {
 /** Command lines, with what completing their last word must offer. */
 const CASES: [line: string, offered: string[]][] = [
   ["pilotcli user l", ["login", "logout"]],
-  ["pilotcli user login --", ["--api-key", "--no-qr", "--web", "--help"]],
-  ["pilotcli user logout --", ["--yes", "--help"]],
+  ["pilotcli user login --", [
+    "--api-key",
+    "--no-qr",
+    "--web",
+    "--profile",
+    "--help",
+  ]],
+  ["pilotcli user logout --", ["--yes", "--profile", "--help"]],
   ["pilotcli user s", ["status"]],
   ["pilotcli comp", ["completions"]],
   ["pilotcli completions ", ["bash", "zsh", "fish"]],
-  ["pilotcli ", ["user", "completions"]],
+  ["pilotcli ", ["user", "profile", "completions"]],
+  ["pilotcli profile ", ["add", "list", "use", "remove"]],
+  // The profiles' names, from `pilotcli profile list --names` (stubbed).
+  ["pilotcli user token --profile ", ["alpha", "beta"]],
+  ["pilotcli user status --profile a", ["alpha"]],
+  ["pilotcli profile use ", ["alpha", "beta"]],
+  ["pilotcli profile remove -y b", ["beta"]],
   ["pilotcli -", ["--version", "--help"]],
   // The value of --api-key is the person's: nothing is offered.
   ["pilotcli user login --api-key ", []],
   ["pilotcli user login --api-key x --n", ["--no-qr"]],
-  ["pilotcli user token --", ["--help"]],
+  ["pilotcli user token --", ["--profile", "--help"]],
   ["pilotcli nope ", []],
 ];
+
+/** `pilotcli profile list --names` as the scripts call it, for bash and zsh. */
+const STUB = "pilotcli() { printf '%s\\n' alpha beta; }";
 
 async function script(shell: string): Promise<string> {
   const result = await runCli(["completions", shell], env);
@@ -99,6 +114,7 @@ Deno.test("bash: the script completes commands and options", async () => {
     // One shell for every case: each prints its offers on one line.
     const program = [
       `source '${path}'`,
+      STUB,
       ...CASES.map(([line]) =>
         `COMP_WORDS=(${
           quoted(words(line))
@@ -121,6 +137,7 @@ Deno.test("zsh: the script completes commands and options", async () => {
     const program = [
       "compdef() { print -r -- compdef $@ }",
       `source '${path}'`,
+      STUB,
       // The words compadd is given (-a: the array named last) that match.
       "compadd() { local -a given=(${(P)${@[-1]}}); print -r -- ${(M)given:#${PREFIX}*} }",
       ...CASES.map(([line]) =>
@@ -144,6 +161,7 @@ Deno.test("fish: the script completes commands and options", async () => {
   await withScript("fish", async (path) => {
     const program = [
       `source '${path}'`,
+      "function pilotcli; printf '%s\\n' alpha beta; end",
       ...CASES.map(([line]) => `complete -C ${quoted([line])}; echo ---`),
     ].join("\n");
     const output = await run("fish", ["--no-config", "-c", program]);

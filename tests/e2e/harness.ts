@@ -142,8 +142,9 @@ export async function printedLink(cli: CliProcess): Promise<string> {
 export async function editSession(
   dir: string,
   change: (session: Session) => Session,
+  file = "session.json",
 ): Promise<Session> {
-  const path = `${dir}/session.json`;
+  const path = `${dir}/${file}`;
   const edited = change(parseSession(await Deno.readTextFile(path)));
   const temp = `${dir}/.test-${crypto.randomUUID()}`;
   await Deno.writeTextFile(temp, serializeSession(edited), { mode: 0o600 });
@@ -156,13 +157,16 @@ export async function editSession(
  * expired 100 s ago), keeping everything else; the server still takes its
  * refresh token. Written atomically, 0600.
  */
-export function expireAccessToken(dir: string): Promise<Session> {
+export function expireAccessToken(
+  dir: string,
+  file?: string,
+): Promise<Session> {
   const now = Math.floor(Date.now() / 1000);
   return editSession(dir, (session) => ({
     ...session,
     accessTokenIssuedAt: now - 400,
     accessTokenExpiresAt: now - 100,
-  }));
+  }), file);
 }
 
 /**

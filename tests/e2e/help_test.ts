@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { VERSION } from "../../src/version.ts";
-import { AUTH_URL_MISSING } from "../../src/ui/messages.ts";
+import { NO_PROFILE } from "../../src/ui/messages.ts";
 import { runCli } from "./cli.ts";
 
 const SEED_HELP: Record<string, string[]> = {
@@ -143,11 +143,63 @@ for (const secret of ["--pk-secret-value-123456789", "-SeCrEtVaLuEkEyAbC"]) {
   });
 }
 
-Deno.test("without PILOT_AUTH_URL one line says how to set it", async () => {
+Deno.test("without PILOT_AUTH_URL or a profile one line says how to add a profile", async () => {
   const result = await runCli(["user", "login"], {
     ...env,
     env: { PILOT_AUTH_URL: "" },
   });
   assert.equal(result.code, 1);
-  assert.equal(result.stderr, `${AUTH_URL_MISSING}\n`);
+  assert.equal(result.stderr, `${NO_PROFILE}\n`);
 });
+
+// The help of the profile commands and the --profile flag, after the
+// seed's lines (held above); spacing as the seed's blocks are compared.
+const PROFILE_HELP: Record<string, string[]> = {
+  "--help": [
+    "profile Configure the Pilot deployments pilotcli logs in to.",
+  ],
+  "user login --help": [
+    "--profile NAME Use this profile (default: PILOT_PROFILE, else",
+  ],
+  "user logout --help": [
+    "-y, --yes Input Y/yes to confirm you want to logout, otherwise input N/no",
+    "to remain logged in.",
+    "--profile NAME",
+    "Use this profile (default: PILOT_PROFILE, else PILOT_AUTH_URL,",
+    "else the default profile).",
+  ],
+  "profile --help": [
+    "Usage: pilotcli profile [OPTIONS] COMMAND [ARGS]...",
+    "add Add a profile: a Pilot deployment's realm, under a name.",
+    "list List the profiles, the default marked with *, and their sessions.",
+    "use Make a profile the default.",
+    "remove Log out of a profile's session, then remove the profile.",
+  ],
+  "profile add --help": [
+    "Usage: pilotcli profile add [OPTIONS] NAME",
+    "Add a profile: a Pilot deployment's realm, under a name.",
+    "--auth-url URL The Keycloak realm URL (required).",
+    "--no-check Add it without checking the realm's discovery",
+  ],
+  "profile remove --help": [
+    "Usage: pilotcli profile remove [OPTIONS] NAME",
+    "-y, --yes Remove it without asking.",
+  ],
+};
+
+for (const [args, expected] of Object.entries(PROFILE_HELP)) {
+  Deno.test(`pilotcli ${args} shows the profile lines`, async () => {
+    const result = await runCli(args.split(" "), env);
+    assert.equal(result.code, 0, result.stderr);
+    const lines = normalize(result.stdout);
+    let at = 0;
+    for (const line of expected) {
+      const found = lines.indexOf(line, at);
+      assert.ok(
+        found >= 0,
+        `missing or out of order: ${line}\n${result.stdout}`,
+      );
+      at = found + 1;
+    }
+  });
+}

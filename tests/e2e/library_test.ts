@@ -9,12 +9,14 @@ import {
   InvalidApiKey,
   loginWithApiKey,
   PilotError,
+  ProfileUnknown,
   readSession,
   ServerUnreachable,
   SessionMissing,
   useSession,
 } from "../../mod.ts";
 import { API_KEY, USER, withWorld } from "./harness.ts";
+import { parseSession } from "../../src/session/session.ts";
 
 Deno.test("library: log in with an API key, read the session, get its token", async () => {
   // Over HTTPS, its CA given in the options' env as PILOT_CA_FILE.
@@ -129,4 +131,31 @@ Deno.test("library: a failed API-key login keeps the key out of the whole error,
   assert.match(printed, /could not be reached/);
   assert.match(printed, /\/api-key\/\[redacted\]/);
   assert.ok(!printed.includes(key), printed);
+});
+
+Deno.test("library: the options take a profile, whose session is its own", async () => {
+  await withWorld({}, async (world) => {
+    // The CLI adds the profile, its realm checked; no PILOT_AUTH_URL.
+    const added = await world.cli(
+      ["profile", "add", "w", "--auth-url", world.idp.issuer],
+      { env: { PILOT_AUTH_URL: "" } },
+    );
+    assert.equal(added.code, 0, added.stderr);
+    const env = { PILOT_AUTH_URL: "", PILOT_CONFIG_DIR: world.configDir };
+    const info = await loginWithApiKey(API_KEY, { env, profile: "w" });
+    assert.equal(info.authUrl, world.idp.issuer);
+    const session = parseSession(
+      await Deno.readTextFile(`${world.configDir}/session-w.json`),
+    );
+    assert.equal(
+      await getAccessToken({ env, profile: "w" }),
+      session.accessToken,
+    );
+    // The default profile, as the CLI has it.
+    assert.equal((await useSession({ env })).username, USER.username);
+    const unknown = await useSession({ env, profile: "nope" })
+      .then(() => undefined, (error) => error);
+    assert.ok(unknown instanceof ProfileUnknown, String(unknown));
+    assert.deepEqual(unknown.known, ["w"]);
+  });
 });

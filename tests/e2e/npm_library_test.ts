@@ -22,11 +22,16 @@ const PACKAGE = "@pilot/pilotcli";
 /** The error classes the library exports besides PilotError. */
 const ERROR_CLASSES = [
   "CaFileUnusable",
+  "ConfigFileCorrupt",
+  "ConfigFileFailed",
   "ConnectionFailure",
   "DeviceCodeDenied",
   "DeviceCodeExpired",
   "DeviceLoginUnsupported",
   "InvalidApiKey",
+  "NoProfile",
+  "ProfileNameInvalid",
+  "ProfileUnknown",
   "ServerAnswerUnusable",
   "ServerRefused",
   "ServerUnreachable",

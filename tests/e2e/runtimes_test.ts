@@ -283,6 +283,8 @@ const CASES: Case[] = [
         accessTokenExpiresIn: status.accessTokenExpiresIn,
         idleLogoutAt: iso(session.lastActiveAt + 3600),
         idleLogoutIn: status.idleLogoutIn,
+        // PILOT_AUTH_URL's session: no profile.
+        profile: null,
       });
       const secondsTo = (at: number, value: number) =>
         value >= at - after && value <= at - before;
