@@ -507,6 +507,8 @@ export class ProfileUnknown extends PilotError {
   readonly known: readonly string[];
 
   /**
+   * Makes the error.
+   *
    * @param profile the name asked for
    * @param known the names the config file holds
    */
@@ -523,7 +525,11 @@ export class ProfileNameInvalid extends PilotError {
   /** The name as given. */
   readonly profile: string;
 
-  /** @param profile the name as given */
+  /**
+   * Makes the error.
+   *
+   * @param profile the name as given
+   */
   constructor(profile: string) {
     super(`${JSON.stringify(profile)} is not a profile name`);
     this.name = "ProfileNameInvalid";
@@ -544,6 +550,8 @@ export class ConfigFileCorrupt extends PilotError {
   readonly detail: string;
 
   /**
+   * Makes the error.
+   *
    * @param path the config file
    * @param where the position or the field
    * @param detail what is wrong there
@@ -562,7 +570,11 @@ export class NoProfile extends PilotError {
   /** The profiles there are, none of them the default; sorted. */
   readonly known: readonly string[];
 
-  /** @param known the profiles there are */
+  /**
+   * Makes the error.
+   *
+   * @param known the profiles there are
+   */
   constructor(known: readonly string[] = []) {
     super(
       known.length === 0
@@ -584,6 +596,8 @@ export class ConfigFileFailed extends PilotError {
   readonly detail: string;
 
   /**
+   * Makes the error.
+   *
    * @param path the config file
    * @param operation reading or writing
    * @param cause the file system's error
