@@ -23,11 +23,13 @@
 import { main } from "./src/cli/main.ts";
 
 export {
+  authFetch,
   CaFileUnusable,
   ConnectionFailure,
   DeviceCodeDenied,
   DeviceCodeExpired,
   DeviceLoginUnsupported,
+  ForeignOrigin,
   getAccessToken,
   InvalidApiKey,
   loginWithApiKey,

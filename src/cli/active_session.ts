@@ -9,7 +9,11 @@
 
 import type { DiscoveryCache } from "../auth/discovery.ts";
 import { type AuthConfig, readIdleTimeout } from "../config.ts";
-import type { SessionCore, SessionWarning } from "../core/session_core.ts";
+import type {
+  SessionCore,
+  SessionWarning,
+  UseOptions as CoreUseOptions,
+} from "../core/session_core.ts";
 import { SessionOfAnotherServer } from "../errors.ts";
 import type { Session } from "../session/session.ts";
 import {
@@ -23,9 +27,7 @@ import { asCliError } from "./failure.ts";
 import { readCheckedSettings } from "./settings.ts";
 
 /** What a command asks of the session. */
-export interface UseOptions {
-  /** Refresh the access token when it is about to expire (token needs it; status does not). */
-  fresh: boolean;
+export interface UseOptions extends CoreUseOptions {
   /** Say on stderr that corrupt session files moved aside are still on disk (status does). */
   reportCorrupt?: boolean;
 }
@@ -100,7 +102,8 @@ export async function useSession(
     }
   }
   try {
-    const session = await core.use({ fresh: options.fresh });
+    const { reportCorrupt: _, ...use } = options;
+    const session = await core.use(use);
     return { session, core, idleTimeout };
   } catch (error) {
     if (error instanceof SessionOfAnotherServer) {

@@ -72,9 +72,11 @@ export function renderHelp(
 ): string {
   const group = isGroup(target);
   // A choice argument is shown as Click shows one: {bash|zsh|fish}.
-  const argument = !group && target.positional
+  const argument = group || !target.positional
+    ? ""
+    : target.positional.choices
     ? ` {${target.positional.choices.join("|")}}`
-    : "";
+    : ` ${target.positional.name}`;
   const lines = [
     `Usage: ${prefix.join(" ")} [OPTIONS]${
       group ? " COMMAND [ARGS]..." : argument

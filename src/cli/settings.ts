@@ -8,6 +8,7 @@
  */
 
 import {
+  apiUrlOf,
   type AuthConfig,
   configDir,
   ENV_VARS,
@@ -24,6 +25,14 @@ export interface Settings {
   auth: AuthConfig;
   /** Where the session lives. */
   dir: string;
+  /** Where the API is (PILOT_API_URL), for the commands that call it. */
+  apiUrl?: string;
+}
+
+/** What a command needs besides the server and the session. */
+export interface SettingsWanted {
+  /** The API URL, and the permission to reach it. */
+  api?: boolean;
 }
 
 function granted(descriptor: Deno.PermissionDescriptor): boolean {
@@ -57,12 +66,42 @@ export function checkEnvPermission(): void {
 }
 
 /** Reads the settings from the environment; checks no permission. */
-export function readSettings(ctx: Context): Settings {
+export function readSettings(
+  ctx: Context,
+  wanted: SettingsWanted = {},
+): Settings {
   const auth = {
     ...readAuthConfig(ctx.env),
     httpTimeoutMs: readHttpTimeoutMs(ctx.env),
   };
-  return { auth, dir: configDir(ctx.env, ctx.os) };
+  const apiUrl = wanted.api ? apiUrlOf(ctx.env) : undefined;
+  return {
+    auth,
+    dir: configDir(ctx.env, ctx.os),
+    ...(apiUrl === undefined ? {} : { apiUrl }),
+  };
+}
+
+/** Throws the line naming --allow-net for `url`'s host unless Deno allows it. */
+function checkNet(url: URL): void {
+  const port = url.port || (url.protocol === "https:" ? "443" : "80");
+  if (!granted({ name: "net", host: `${url.hostname}:${port}` })) {
+    throw missing(
+      `pilotcli may not connect to ${url.host}, so it needs --allow-net=${url.host}`,
+    );
+  }
+}
+
+/**
+ * Checks that Deno lets pilotcli read `path` (a file the user names, such
+ * as `pilotcli api --input FILE`); throws the line naming the flag to add.
+ */
+export function checkReadPermission(path: string): void {
+  if (!granted({ name: "read", path })) {
+    throw missing(
+      `pilotcli may not read ${path}, so it needs --allow-read=${path}`,
+    );
+  }
 }
 
 /**
@@ -71,14 +110,9 @@ export function readSettings(ctx: Context): Settings {
  * failure), the config dir. Throws the line naming the flag to add.
  */
 export function checkPermissions(ctx: Context, settings: Settings): void {
-  const { auth, dir } = settings;
-  const url = new URL(auth.authUrl);
-  const port = url.port || (url.protocol === "https:" ? "443" : "80");
-  if (!granted({ name: "net", host: `${url.hostname}:${port}` })) {
-    throw missing(
-      `pilotcli may not connect to ${url.host}, so it needs --allow-net=${url.host}`,
-    );
-  }
+  const { auth, dir, apiUrl } = settings;
+  checkNet(new URL(auth.authUrl));
+  if (apiUrl !== undefined) checkNet(new URL(apiUrl));
   const caFile = ctx.env.get("PILOT_CA_FILE")?.trim();
   if (caFile) {
     if (!granted({ name: "read", path: caFile })) {
@@ -102,9 +136,12 @@ export function checkPermissions(ctx: Context, settings: Settings): void {
  * The settings, each permission they need checked first: reading the
  * environment before it is read, the rest once it is known what to ask for.
  */
-export function readCheckedSettings(ctx: Context): Settings {
+export function readCheckedSettings(
+  ctx: Context,
+  wanted: SettingsWanted = {},
+): Settings {
   checkEnvPermission();
-  const settings = readSettings(ctx);
+  const settings = readSettings(ctx, wanted);
   checkPermissions(ctx, settings);
   return settings;
 }

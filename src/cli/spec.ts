@@ -17,6 +17,8 @@ export interface FlagSpec {
   readonly brief: string;
   /** The value's name in help, for a parsed flag. */
   readonly placeholder?: string;
+  /** A parsed flag that may be given more than once: its values in order. */
+  readonly multiple?: boolean;
 }
 
 /** A command and its flags. */
@@ -31,16 +33,23 @@ export interface CommandSpec {
   readonly positional?: PositionalSpec;
 }
 
-/** A positional argument that is one of a few words (Click's Choice). */
+/**
+ * A positional argument: one of a few words (Click's Choice), or with no
+ * choices, any word (shown as its name).
+ */
 export interface PositionalSpec {
-  /** Its name in usage errors. */
+  /** Its name in usage errors and in help. */
   readonly name: string;
-  /** The words it may be. */
-  readonly choices: readonly string[];
+  /** The words it may be; absent: any. */
+  readonly choices?: readonly string[];
 }
 
-/** What a flag of `kind` gives its command: a string for a value, true for a switch. */
-export type FlagValue<F extends FlagSpec> = F["kind"] extends "parsed" ? string
+/**
+ * What a flag of `kind` gives its command: a string for a value (their list
+ * for a `multiple` one), true for a switch.
+ */
+export type FlagValue<F extends FlagSpec> = F["kind"] extends "parsed"
+  ? F["multiple"] extends true ? readonly string[] : string
   : boolean;
 
 /**
@@ -120,8 +129,21 @@ export type StatusFlags = FlagsOf<typeof STATUS>;
 /** `pilotcli user token`. */
 export const TOKEN = {
   brief: "Print a valid access token, and nothing else.",
-  flags: {},
+  flags: {
+    minTtl: {
+      kind: "parsed",
+      placeholder: "SECONDS",
+      brief: "Refresh the token first when it would expire within SECONDS.",
+    },
+    json: {
+      kind: "boolean",
+      brief: "Print the token and its expiry time as JSON.",
+    },
+  },
 } as const satisfies CommandSpec;
+
+/** The options of `user token`. */
+export type TokenFlags = FlagsOf<typeof TOKEN>;
 
 /** `pilotcli user`. */
 export const USER = {
@@ -142,10 +164,49 @@ export const COMPLETIONS = {
   positional: { name: "SHELL", choices: SHELLS },
 } as const satisfies CommandSpec;
 
+/** `pilotcli api`. */
+export const API = {
+  brief:
+    "Call Pilot's API at PATH (from PILOT_API_URL) with the session's token.",
+  flags: {
+    method: {
+      kind: "parsed",
+      placeholder: "METHOD",
+      brief: "The HTTP method (GET, or POST when a body is given).",
+    },
+    header: {
+      kind: "parsed",
+      placeholder: "TEXT",
+      multiple: true,
+      brief: "Add a header, as 'Name: value' (repeatable).",
+    },
+    input: {
+      kind: "parsed",
+      placeholder: "FILE",
+      brief: "Send FILE as the body (- for standard input).",
+    },
+    field: {
+      kind: "parsed",
+      placeholder: "TEXT",
+      multiple: true,
+      brief: "Add key=value to a JSON object body (repeatable).",
+    },
+    include: {
+      kind: "boolean",
+      brief: "Print the status line and the headers before the body.",
+    },
+  },
+  aliases: { X: "method", H: "header", f: "field", i: "include" },
+  positional: { name: "PATH" },
+} as const satisfies CommandSpec;
+
+/** The options of `api`. */
+export type ApiFlags = FlagsOf<typeof API>;
+
 /** `pilotcli`. */
 export const ROOT = {
   brief: "The command-line client of the Pilot platform.",
-  routes: { user: USER, completions: COMPLETIONS },
+  routes: { user: USER, api: API, completions: COMPLETIONS },
 } as const satisfies GroupSpec;
 
 /** Whether a spec is a group. */

@@ -218,6 +218,8 @@ export interface CliOptions {
   closeStdout?: boolean;
   /** A CA file to trust (PILOT_CA_FILE), readable with --allow-read. */
   caFile?: string;
+  /** The API URL (PILOT_API_URL); its host:port joins --allow-net. */
+  apiUrl?: string;
 }
 
 /** A run still going after this long (ms) is killed (SIGKILL), so a hang fails its test. */
@@ -250,15 +252,19 @@ export interface CliResult {
 
 /**
  * The permission flags the CLI ships with, for a realm and a config dir,
- * and the CA file of PILOT_CA_FILE if there is one.
+ * the CA file of PILOT_CA_FILE and the API of PILOT_API_URL if there are
+ * ones.
  */
 export function permissionFlags(
   authUrl: string,
   configDir: string,
   caFile?: string,
+  apiUrl?: string,
 ): string[] {
+  const hosts = [authUrl, ...apiUrl ? [apiUrl] : []]
+    .map((url) => new URL(url).host);
   return [
-    `--allow-net=${new URL(authUrl).host}`,
+    `--allow-net=${hosts.join(",")}`,
     `--allow-env=${ENV_VARS.join(",")}`,
     `--allow-read=${caFile ? `${configDir},${caFile}` : configDir}`,
     `--allow-write=${configDir}`,
@@ -287,7 +293,12 @@ export class CliProcess {
       "run",
       "--quiet",
       ...flags,
-      ...permissionFlags(options.authUrl, options.configDir, options.caFile),
+      ...permissionFlags(
+        options.authUrl,
+        options.configDir,
+        options.caFile,
+        options.apiUrl,
+      ),
       ...options.denoFlags ?? [],
       program,
       ...args,
@@ -335,6 +346,7 @@ export class CliProcess {
       PILOT_AUTH_URL: options.authUrl,
       PILOT_CONFIG_DIR: options.configDir,
       ...(options.caFile ? { PILOT_CA_FILE: options.caFile } : {}),
+      ...(options.apiUrl ? { PILOT_API_URL: options.apiUrl } : {}),
       NO_COLOR: "1",
       // Deno's own update check would go through a test's proxy too.
       DENO_NO_UPDATE_CHECK: "1",

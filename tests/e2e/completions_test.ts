@@ -33,12 +33,12 @@ const CASES: [line: string, offered: string[]][] = [
   ["pilotcli user s", ["status"]],
   ["pilotcli comp", ["completions"]],
   ["pilotcli completions ", ["bash", "zsh", "fish"]],
-  ["pilotcli ", ["user", "completions"]],
+  ["pilotcli ", ["user", "api", "completions"]],
   ["pilotcli -", ["--version", "--help"]],
   // The value of --api-key is the person's: nothing is offered.
   ["pilotcli user login --api-key ", []],
   ["pilotcli user login --api-key x --n", ["--no-qr"]],
-  ["pilotcli user token --", ["--help"]],
+  ["pilotcli user token --", ["--min-ttl", "--json", "--help"]],
   ["pilotcli nope ", []],
 ];
 
