@@ -149,6 +149,15 @@ export async function fetchWithToken(
   }
 }
 
+/** Whether `error` or one of its causes says a redirect stopped the request. */
+function mentionsRedirect(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; depth++) {
+    if (/redirect/i.test(e.message)) return true;
+    e = e.cause;
+  }
+  return false;
+}
+
 function isRedirect(status: number): boolean {
   return [301, 302, 303, 307, 308].includes(status);
 }
@@ -189,16 +198,20 @@ async function send(
       cancel: (reason) => reader.cancel(reason),
     });
   }
+  const streamed = sent instanceof ReadableStream;
   arm();
   try {
     return await deps.fetch(url, {
       method,
       headers,
       body: sent,
-      redirect: "manual",
+      // Any other mode has Node's fetch (undici) copy the request, which
+      // tees a stream body and keeps the whole upload in memory; a streamed
+      // body could not follow a redirect anyway.
+      redirect: streamed ? "error" : "manual",
       signal: AbortSignal.any([deps.signal, timer.signal]),
       // Node's fetch sends a stream only half-duplex, and says so.
-      ...(sent instanceof ReadableStream ? { duplex: "half" } : {}),
+      ...(streamed ? { duplex: "half" } : {}),
     } as RequestInit);
   } catch (error) {
     if (deps.signal.aborted) throw deps.signal.reason;
@@ -206,6 +219,8 @@ async function send(
       url.origin,
       timer.signal.aborted
         ? "the API did not answer in time"
+        : streamed && mentionsRedirect(error)
+        ? "the API answered a streamed body with a redirect, which it cannot follow"
         : "the API could not be reached",
       timer.signal.aborted,
       redacted(error),

@@ -222,6 +222,20 @@ export interface CliOptions {
   apiUrl?: string;
 }
 
+/**
+ * A wrapper (CliOptions.wrapper) that measures the peak memory of a run:
+ * `[...METER, file]` writes the largest child's max RSS, in KiB on Linux,
+ * to `file`.
+ */
+export const METER = [
+  "python3",
+  "-c",
+  "import resource, subprocess, sys\n" +
+  "code = subprocess.call(sys.argv[2:])\n" +
+  "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n" +
+  "sys.exit(code if code >= 0 else 128 - code)",
+];
+
 /** A run still going after this long (ms) is killed (SIGKILL), so a hang fails its test. */
 const LIMIT_MS = 90_000;
 
