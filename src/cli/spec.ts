@@ -166,8 +166,7 @@ export const COMPLETIONS = {
 
 /** `pilotcli api`. */
 export const API = {
-  brief:
-    "Call Pilot's API at PATH (from PILOT_API_URL) with the session's token.",
+  brief: "Call Pilot's API with the session's access token.",
   flags: {
     method: {
       kind: "parsed",

@@ -28,6 +28,7 @@ import {
 
 /** A world with a logged-in session and an API, and every run's output kept. */
 interface ApiWorld extends World {
+  runtime: Runtime;
   api: ResourceServer;
   /** Runs `pilotcli args` with PILOT_API_URL set. */
   run(args: string[], more?: MoreOptions): Promise<CliResult>;
@@ -50,6 +51,7 @@ async function withApi(
       await apiKeyLogin(world);
       await fn({
         ...world,
+        runtime,
         api,
         async run(args, more = {}) {
           const result = await world.cli(args, { apiUrl: api.url, ...more });
@@ -228,6 +230,47 @@ const CASES: Record<string, (world: ApiWorld) => Promise<void>> = {
       stdout: "from stdin",
       stderr: "",
     });
+  },
+
+  async "on a terminal JSON is indented, and made inert"(w) {
+    const result = await w.run(["api", "/v1/me"], { pty: "terminal" });
+    assert.equal(result.code, 0, result.stdout);
+    const me = { sub: "", username: USER.username, azp: "cli" };
+    me.sub = JSON.parse(result.stdout).sub;
+    assert.equal(
+      result.stdout,
+      `${JSON.stringify(me, null, 2)}\n`.replaceAll("\n", "\r\n"),
+    );
+  },
+
+  async "Ctrl-C during a download exits 130"(w) {
+    const cli = w.spawn(["api", "/v1/download?bytes=1000&stall"], {
+      apiUrl: w.api.url,
+    });
+    // Bytes are out (read as text: fewer characters); then it stalls.
+    await cli.waitForStdout(/[\s\S]{500}/);
+    cli.kill("SIGINT");
+    const result = await cli.result();
+    assert.equal(result.code, 130, result.stderr);
+    assert.equal(result.signal, null, "handled, not killed by the signal");
+    assert.equal(result.stderr, "\n");
+  },
+
+  async "Deno's permission check names the API host to allow"(w) {
+    // Node has no permissions.
+    if (w.runtime === "node") return;
+    const result = await w.run(["api", "/v1/me"], {
+      apiUrl: undefined,
+      env: { PILOT_API_URL: w.api.url },
+    });
+    const host = new URL(w.api.url).host;
+    assert.deepEqual(outcome(result), {
+      code: 1,
+      stdout: "",
+      stderr:
+        `pilotcli may not connect to ${host}, so it needs --allow-net=${host}: add it to the \`deno run\` or \`deno install\` line (see the README).\n`,
+    });
+    assert.equal(w.api.requests.length, 0);
   },
 
   async "user token --json and --min-ttl"(w) {
