@@ -79,10 +79,11 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 
 /**
  * Starts a resource server for the realm at `issuer` (plain http) on
- * 127.0.0.1.
+ * 127.0.0.1, port `port` (default 0: a random free port).
  */
 export async function startResourceServer(
   issuer: string,
+  port = 0,
 ): Promise<ResourceServer> {
   const jwks = createRemoteJWKSet(new URL(`${issuer}${JWKS_PATH}`));
   const requests: ResourceRequest[] = [];
@@ -181,11 +182,11 @@ export async function startResourceServer(
     socket.on("close", () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) =>
-    server.listen(0, "127.0.0.1", () => resolve())
+    server.listen(port, "127.0.0.1", () => resolve())
   );
-  const { port } = server.address() as AddressInfo;
+  const { port: bound } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     requests,
     rejectNext(count) {
       rejecting = count;
