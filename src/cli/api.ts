@@ -16,7 +16,13 @@ import {
   apiTarget,
   fetchWithToken,
 } from "../core/auth_fetch.ts";
-import { CliError, EXIT_USAGE, ForeignOrigin } from "../errors.ts";
+import {
+  CliError,
+  ConnectionFailure,
+  EXIT_USAGE,
+  ForeignOrigin,
+  ServerUnreachable,
+} from "../errors.ts";
 import { inert, inertJson } from "../ui/terminal_text.ts";
 import {
   API_REQUEST_FAILED,
@@ -25,7 +31,9 @@ import {
   apiFieldInvalid,
   apiForeignOrigin,
   apiHeaderInvalid,
+  apiRedirectNotFollowed,
   apiStatusLine,
+  apiUnreachable,
 } from "../ui/messages.ts";
 import { useSession } from "./active_session.ts";
 import { asCliError } from "./failure.ts";
@@ -178,7 +186,7 @@ export async function runApi(
   }
   const body = bodyOf(flags, headers);
   const verb = method ?? (body.body ? "POST" : "GET");
-  const { response, notResent } = await fetchWithToken(
+  const { response, notResent, foreignRedirect } = await fetchWithToken(
     {
       token: async (rejected) =>
         (await useSession(ctx, { fresh: true, rejected })).session.accessToken,
@@ -190,6 +198,14 @@ export async function runApi(
     target,
     { method: verb, headers, ...body },
   ).catch((error) => {
+    // The API's own trouble names PILOT_API_URL; the realm's (a refresh),
+    // and a known connection failure (a certificate), get their lines.
+    if (
+      error instanceof ServerUnreachable && error.url === target.origin &&
+      !(error.cause instanceof ConnectionFailure)
+    ) {
+      throw new CliError(apiUnreachable(error.message), { cause: error });
+    }
     throw asCliError(error, API_REQUEST_FAILED);
   });
   if (flags.include) {
@@ -226,7 +242,11 @@ export async function runApi(
         response.statusText,
         verb,
         target.pathname,
-        notResent ? API_STDIN_NOT_RESENT : undefined,
+        notResent
+          ? API_STDIN_NOT_RESENT
+          : foreignRedirect === undefined
+          ? undefined
+          : apiRedirectNotFollowed(foreignRedirect),
       ),
     );
   }

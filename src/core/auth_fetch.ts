@@ -57,6 +57,8 @@ export interface ApiAnswer {
   response: Response;
   /** A 401 that was not retried because the body could not be sent again. */
   notResent: boolean;
+  /** The origin of a redirect that was not followed because it is another. */
+  foreignRedirect?: string;
 }
 
 /** Redirects followed within the API's origin before the answer is returned as it is. */
@@ -107,7 +109,10 @@ export async function fetchWithToken(
   for (let hops = 0;; hops++) {
     const headers = new Headers(request.headers);
     headers.set("authorization", `Bearer ${token}`);
-    if (body === undefined) headers.delete("content-type");
+    // A redirect that dropped the body drops what described it.
+    if (body === undefined && request.body !== undefined) {
+      headers.delete("content-type");
+    }
     const sent = body?.() ?? null;
     if (sent !== null) bodyUsed = true;
     const response = await send(deps, url, method, headers, sent);
@@ -130,9 +135,10 @@ export async function fetchWithToken(
       return { response, notResent: false };
     }
     // Elsewhere, the caller decides (without the token); in circles, stop.
-    if (next.origin !== origin || hops >= MAX_REDIRECTS) {
-      return { response, notResent: false };
+    if (next.origin !== origin) {
+      return { response, notResent: false, foreignRedirect: next.origin };
     }
+    if (hops >= MAX_REDIRECTS) return { response, notResent: false };
     if (
       response.status === 303 ||
       ((response.status === 301 || response.status === 302) &&

@@ -145,6 +145,18 @@ export function apiAnswerBrokeOff(origin: string): string {
   } broke off before its end. Run the command again.`;
 }
 
+/** The API sent no answer (`detail` says how: not reached, not in time). */
+export function apiUnreachable(detail: string): string {
+  return `The API request failed: ${detail}. Check your network connection and PILOT_API_URL (and PILOT_HTTP_TIMEOUT), then try again.`;
+}
+
+/** A redirect to another origin, not followed: the token would go there. */
+export function apiRedirectNotFollowed(origin: string): string {
+  return `the redirect to ${
+    inert(origin)
+  } was not followed, as the token goes only to the API: follow it without the token, e.g. with curl.`;
+}
+
 /** A 401 on a request whose body was read from standard input: it cannot be sent again. */
 export const API_STDIN_NOT_RESENT =
   "the body came from standard input, so the request was not sent again with a refreshed token: run the command again, or use --input FILE.";

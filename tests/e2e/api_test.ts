@@ -14,7 +14,9 @@ import {
 import {
   API_STDIN_NOT_RESENT,
   apiForeignOrigin,
+  apiRedirectNotFollowed,
   apiStatusLine,
+  apiUnreachable,
 } from "../../src/ui/messages.ts";
 import type { CliResult, Runtime } from "./cli.ts";
 import { RUNTIMES } from "./cli.ts";
@@ -133,6 +135,18 @@ const CASES: Record<string, (world: ApiWorld) => Promise<void>> = {
     });
   },
 
+  async "an API that cannot be reached: one line naming PILOT_API_URL"(w) {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const closed = `http://127.0.0.1:${listener.addr.port}`;
+    listener.close();
+    const result = await w.run(["api", "/v1/me"], { apiUrl: closed });
+    assert.deepEqual(outcome(result), {
+      code: 1,
+      stdout: "",
+      stderr: `${apiUnreachable("the API could not be reached")}\n`,
+    });
+  },
+
   async "a URL of another origin is refused, nothing sent"(w) {
     const result = await w.run(["api", "http://127.0.0.1:9/v1/me"]);
     assert.deepEqual(outcome(result), {
@@ -151,7 +165,15 @@ const CASES: Record<string, (world: ApiWorld) => Promise<void>> = {
       assert.deepEqual(outcome(result), {
         code: 1,
         stdout: "",
-        stderr: `${apiStatusLine(302, "Found", "GET", "/v1/redirect")}\n`,
+        stderr: `${
+          apiStatusLine(
+            302,
+            "Found",
+            "GET",
+            "/v1/redirect",
+            apiRedirectNotFollowed(foreign.url),
+          )
+        }\n`,
       });
       assert.deepEqual(foreign.requests, []);
       // Within the API's origin it is followed, with the token.
