@@ -145,6 +145,20 @@ const CASES: Record<string, (world: ApiWorld) => Promise<void>> = {
       stdout: "",
       stderr: `${apiUnreachable("the API could not be reached")}\n`,
     });
+    // With PILOT_DEBUG=1 the causes follow, and still no token (checked
+    // for every run at the end), nor on a refused token's line.
+    const debug = await w.run(["api", "/v1/me"], {
+      apiUrl: closed,
+      env: { PILOT_DEBUG: "1" },
+    });
+    assert.ok(
+      debug.stderr.startsWith(apiUnreachable("the API could not be reached")),
+    );
+    w.api.rejectNext(2);
+    const refused = await w.run(["api", "/v1/me"], {
+      env: { PILOT_DEBUG: "1" },
+    });
+    assert.equal(refused.code, 1);
   },
 
   async "a URL of another origin is refused, nothing sent"(w) {
