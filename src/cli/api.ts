@@ -10,6 +10,7 @@
  * @module
  */
 
+import { REQUEST_TIMEOUT_MS } from "../auth/http.ts";
 import { requireApiUrl } from "../config.ts";
 import {
   type ApiRequest,
@@ -27,13 +28,13 @@ import { inert, inertJson } from "../ui/terminal_text.ts";
 import {
   API_REQUEST_FAILED,
   API_STDIN_NOT_RESENT,
+  API_USAGE,
   apiAnswerBrokeOff,
-  apiFieldInvalid,
   apiForeignOrigin,
-  apiHeaderInvalid,
   apiRedirectNotFollowed,
   apiStatusLine,
   apiUnreachable,
+  apiUsage,
 } from "../ui/messages.ts";
 import { useSession } from "./active_session.ts";
 import { asCliError } from "./failure.ts";
@@ -45,10 +46,7 @@ import type { ApiFlags } from "./spec.ts";
 const CHUNK_BYTES = 64 * 1024;
 
 function usage(detail: string): CliError {
-  return new CliError(
-    `Usage error: ${detail}. Run \`pilotcli api --help\` for usage.`,
-    { exitCode: EXIT_USAGE },
-  );
+  return new CliError(apiUsage(detail), { exitCode: EXIT_USAGE });
 }
 
 /** The headers of `-H 'Name: value'`, in order. */
@@ -58,12 +56,12 @@ function headersOf(values: readonly string[]): Headers {
     const colon = value.indexOf(":");
     const name = value.slice(0, colon).trim();
     if (colon <= 0 || !/^[!#$%&'*+.^_`|~\w-]+$/.test(name)) {
-      throw usage(apiHeaderInvalid());
+      throw usage(API_USAGE.headerInvalid);
     }
     try {
       headers.append(name, value.slice(colon + 1).trim());
     } catch {
-      throw usage(apiHeaderInvalid());
+      throw usage(API_USAGE.headerInvalid);
     }
   }
   return headers;
@@ -71,13 +69,14 @@ function headersOf(values: readonly string[]): Headers {
 
 /** The JSON object of `-f key=value`. */
 function fieldsBody(values: readonly string[]): string {
-  const body: Record<string, string> = {};
+  const fields: [string, string][] = [];
   for (const value of values) {
     const equals = value.indexOf("=");
-    if (equals <= 0) throw usage(apiFieldInvalid());
-    body[value.slice(0, equals)] = value.slice(equals + 1);
+    if (equals <= 0) throw usage(API_USAGE.fieldInvalid);
+    fields.push([value.slice(0, equals), value.slice(equals + 1)]);
   }
-  return JSON.stringify(body);
+  // Own properties whatever the key (`__proto__` too); the last one wins.
+  return JSON.stringify(Object.fromEntries(fields));
 }
 
 /** A file's bytes as a stream, read as they are sent. */
@@ -105,7 +104,7 @@ function bodyOf(
   headers: Headers,
 ): Pick<ApiRequest, "body" | "replayable"> {
   if (flags.input !== undefined && flags.field !== undefined) {
-    throw usage("--input and --field cannot be given together");
+    throw usage(API_USAGE.inputAndField);
   }
   if (flags.field !== undefined) {
     const text = fieldsBody(flags.field);
@@ -163,12 +162,10 @@ export async function runApi(
   flags: ApiFlags,
   path: string | undefined,
 ): Promise<void> {
-  if (path === undefined) throw usage("PATH is missing");
+  if (path === undefined) throw usage(API_USAGE.pathMissing);
   const method = flags.method?.toUpperCase();
   if (method !== undefined && !/^[A-Z]+$/.test(method)) {
-    throw usage(
-      `${JSON.stringify(inert(flags.method!))} is not an HTTP method`,
-    );
+    throw usage(API_USAGE.methodInvalid(flags.method!));
   }
   const headers = headersOf(flags.header ?? []);
   const { auth, apiUrl: maybeApiUrl } = readCheckedSettings(ctx, { api: true });
@@ -182,7 +179,7 @@ export async function runApi(
         exitCode: EXIT_USAGE,
       });
     }
-    throw usage("PATH must start with / (or be a URL of the API)");
+    throw usage(API_USAGE.pathNotAPath);
   }
   const body = bodyOf(flags, headers);
   const verb = method ?? (body.body ? "POST" : "GET");
@@ -193,7 +190,7 @@ export async function runApi(
       fetch: ctx.fetch,
       apiUrl,
       signal: ctx.signal,
-      timeoutMs: auth.httpTimeoutMs ?? 15_000,
+      timeoutMs: auth.httpTimeoutMs ?? REQUEST_TIMEOUT_MS,
     },
     target,
     { method: verb, headers, ...body },

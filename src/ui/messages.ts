@@ -170,15 +170,23 @@ export function apiForeignOrigin(origin: string, apiOrigin: string): string {
   }. Give a path that starts with /, or set PILOT_API_URL.`;
 }
 
-/** A `-H` value that is not `Name: value`. */
-export function apiHeaderInvalid(): string {
-  return "a header must be given as 'Name: value'";
+/** A usage error of `pilotcli api`: `detail`, and where the usage is. */
+export function apiUsage(detail: string): string {
+  return `Usage error: ${
+    inert(detail)
+  }. Run \`pilotcli api --help\` for usage.`;
 }
 
-/** A `-f` value that is not `key=value`. */
-export function apiFieldInvalid(): string {
-  return "a field must be given as key=value";
-}
+/** What can be wrong with the arguments of `pilotcli api`. */
+export const API_USAGE = {
+  headerInvalid: "a header must be given as 'Name: value'",
+  fieldInvalid: "a field must be given as key=value",
+  pathMissing: "PATH is missing",
+  pathNotAPath: "PATH must start with / (or be a URL of the API)",
+  inputAndField: "--input and --field cannot be given together",
+  methodInvalid: (method: string) =>
+    `${JSON.stringify(method)} is not an HTTP method`,
+} as const;
 
 /** Hint after end of input at the logout question. */
 export const LOGOUT_NO_ANSWER =

@@ -13,10 +13,12 @@ import {
 } from "../idp/resource_server.ts";
 import {
   API_STDIN_NOT_RESENT,
+  API_USAGE,
   apiForeignOrigin,
   apiRedirectNotFollowed,
   apiStatusLine,
   apiUnreachable,
+  apiUsage,
 } from "../../src/ui/messages.ts";
 import type { CliResult, Runtime } from "./cli.ts";
 import { RUNTIMES } from "./cli.ts";
@@ -159,6 +161,29 @@ const CASES: Record<string, (world: ApiWorld) => Promise<void>> = {
       env: { PILOT_DEBUG: "1" },
     });
     assert.equal(refused.code, 1);
+  },
+
+  async "usage errors exit 2 with their line, nothing sent"(w) {
+    for (
+      const [args, detail] of [
+        [["api"], API_USAGE.pathMissing],
+        [["api", "v1/me"], API_USAGE.pathNotAPath],
+        [["api", "/v1/echo", "-f", "novalue"], API_USAGE.fieldInvalid],
+        [["api", "/v1/echo", "-H", "no colon"], API_USAGE.headerInvalid],
+        [
+          ["api", "/v1/echo", "-f", "a=1", "--input", "-"],
+          API_USAGE.inputAndField,
+        ],
+      ] as const
+    ) {
+      const result = await w.run([...args]);
+      assert.deepEqual(outcome(result), {
+        code: 2,
+        stdout: "",
+        stderr: `${apiUsage(detail)}\n`,
+      }, args.join(" "));
+    }
+    assert.equal(w.api.requests.length, 0);
   },
 
   async "a URL of another origin is refused, nothing sent"(w) {
