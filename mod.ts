@@ -23,6 +23,7 @@
 import { main } from "./src/cli/main.ts";
 
 export {
+  authFetch,
   CaFileUnusable,
   ConfigFileCorrupt,
   ConfigFileFailed,
@@ -30,6 +31,7 @@ export {
   DeviceCodeDenied,
   DeviceCodeExpired,
   DeviceLoginUnsupported,
+  ForeignOrigin,
   getAccessToken,
   InvalidApiKey,
   loginWithApiKey,

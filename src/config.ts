@@ -8,6 +8,8 @@
 import { TRANSPORT_ENV_VARS } from "./auth/transport.ts";
 import { CliError } from "./errors.ts";
 import {
+  API_URL_MISSING,
+  apiUrlNotUsable,
   AUTH_URL_MISSING,
   authUrlNotUsable,
   authUrlNotValid,
@@ -24,6 +26,7 @@ export interface Env {
 export const ENV_VARS = [
   "PILOT_PROFILE",
   "PILOT_AUTH_URL",
+  "PILOT_API_URL",
   "PILOT_CLIENT_ID",
   "PILOT_IDLE_TIMEOUT",
   "PILOT_HTTP_TIMEOUT",
@@ -108,6 +111,39 @@ export function parseRealmUrl(
     return { unusable: shownUrl(url) };
   }
   return { url: url.href.replace(/\/+$/, "") };
+}
+
+/**
+ * The API URL, PILOT_API_URL, without a trailing slash; undefined when it
+ * is not set. The one place it is read: a profile's `apiUrl` joins here.
+ * Same rule as the realm URL: https, or http on loopback only, so the
+ * token never crosses a network unencrypted.
+ */
+export function apiUrlOf(env: Env): string | undefined {
+  const raw = env.get("PILOT_API_URL")?.trim();
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new CliError(apiUrlNotUsable(withoutCredentials(raw)));
+  }
+  const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+  if (
+    !(url.protocol === "https:" || (url.protocol === "http:" && loopback)) ||
+    url.search !== "" || url.hash !== "" || url.username !== "" ||
+    url.password !== ""
+  ) {
+    throw new CliError(apiUrlNotUsable(shownUrl(url)));
+  }
+  return url.href.replace(/\/+$/, "");
+}
+
+/** The API URL ({@linkcode apiUrlOf}); throws the line saying to set it when absent. */
+export function requireApiUrl(env: Env): string {
+  const url = apiUrlOf(env);
+  if (url === undefined) throw new CliError(API_URL_MISSING);
+  return url;
 }
 
 /**

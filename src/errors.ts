@@ -127,6 +127,32 @@ export class ServerUnreachable extends PilotError {
 }
 
 /**
+ * A request for another origin than the API's: the token goes only to the
+ * API, so it is not sent.
+ */
+export class ForeignOrigin extends PilotError {
+  /** The origin asked for. */
+  readonly origin: string;
+  /** The API's origin. */
+  readonly apiOrigin: string;
+
+  /**
+   * Makes the error.
+   *
+   * @param origin the origin asked for
+   * @param apiOrigin the API's origin
+   */
+  constructor(origin: string, apiOrigin: string) {
+    super(
+      `the token goes only to the API at ${apiOrigin}: refused ${origin}`,
+    );
+    this.name = "ForeignOrigin";
+    this.origin = origin;
+    this.apiOrigin = apiOrigin;
+  }
+}
+
+/**
  * A connection failed for a known reason: the server's certificate, or
  * the proxy; the cause of a {@linkcode ServerUnreachable}. `host` is the
  * server's host; `proxy` the proxy's host (never its credentials) and

@@ -1,6 +1,7 @@
 /**
  * pilotcli as a library, for Deno or Node code that needs Pilot's login:
- * use the session, get a fresh access token, log in with an API key. It
+ * use the session, get a fresh access token, call Pilot's API with it
+ * ({@linkcode authFetch}), log in with an API key. It
  * shares the CLI's session file, lock, idle rule and refresh: it is a thin
  * adapter over the same session core (src/core/session_core.ts).
  *
@@ -29,6 +30,7 @@ export {
   DeviceCodeDenied,
   DeviceCodeExpired,
   DeviceLoginUnsupported,
+  ForeignOrigin,
   InvalidApiKey,
   NoProfile,
   PilotError,
@@ -77,15 +79,29 @@ export interface SessionInfo {
 
 /** The session core on the process's environment, with `options` over it. */
 async function libraryCore(options: PilotOptions): Promise<SessionCore> {
+  return (await libraryParts(options)).core;
+}
+
+/** The session core, and what it was made of. */
+async function libraryParts(options: PilotOptions): Promise<{
+  core: SessionCore;
+  env: Env;
+  fetch: typeof fetch;
+  signal: AbortSignal;
+  httpTimeoutMs: number;
+  apiUrl: string | undefined;
+}> {
   const overrides = options.env ?? {};
   const env: Env = {
     get: (name) => name in overrides ? overrides[name] : Deno.env.get(name),
   };
-  const [{ configDir, readHttpTimeoutMs }, { ConfigFile, selectRealm }] =
-    await Promise.all([
-      import("./config.ts"),
-      import("./session/config_file.ts"),
-    ]);
+  const [
+    { apiUrlOf, configDir, readHttpTimeoutMs },
+    { ConfigFile, selectRealm },
+  ] = await Promise.all([
+    import("./config.ts"),
+    import("./session/config_file.ts"),
+  ]);
   const dir = configDir(env, Deno.build.os);
   const signal = options.signal ?? new AbortController().signal;
   const selected = selectRealm(
@@ -108,7 +124,9 @@ async function libraryCore(options: PilotOptions): Promise<SessionCore> {
     import("./session/discovery_cache.ts"),
     import("./core/session_core.ts"),
   ]);
-  return new SessionCore({
+  // PILOT_CA_FILE and the proxies may come from options.env too.
+  const fetch = transportFetch(env);
+  const core = new SessionCore({
     // A library prints nothing: failures arrive as thrown PilotErrors.
     store: new FileSessionStore(dir, {
       warn() {},
@@ -116,13 +134,21 @@ async function libraryCore(options: PilotOptions): Promise<SessionCore> {
       profile: profile ?? undefined,
     }),
     clock: systemClock,
-    // PILOT_CA_FILE and the proxies may come from options.env too.
-    fetch: transportFetch(env),
+    fetch,
     signal,
     auth,
     idleTimeout,
     discoveryCache: fileDiscoveryCache(dir, () => systemClock.now(), profile),
   });
+  return {
+    core,
+    env,
+    fetch,
+    signal,
+    httpTimeoutMs: auth.httpTimeoutMs,
+    // PILOT_API_URL, else the profile's.
+    apiUrl: apiUrlOf(env) ?? selected.apiUrl,
+  };
 }
 
 function infoOf(session: Session): SessionInfo {
@@ -197,4 +223,66 @@ export async function loginWithApiKey(
   );
   if (replaced) await core.endAtServer(replaced);
   return infoOf(session);
+}
+
+/**
+ * `fetch` for Pilot's API (PILOT_API_URL) with the session's access token:
+ * a path such as `"/v1/projects"` is joined to the API URL; an absolute URL
+ * must be of the API's origin. Each request gets a fresh token (refreshed
+ * under the session lock when near expiry, as {@linkcode getAccessToken}
+ * does); after a 401 the token is refreshed once and the request sent once
+ * more, unless its body is a stream (which cannot be read twice: the 401 is
+ * returned). Redirects are followed within the API's origin only; one to
+ * another origin is returned as it is, so the token never leaves the API.
+ * Bodies stream both ways and are not capped; PILOT_HTTP_TIMEOUT limits
+ * connecting and waiting for the headers, not the body. Any status is
+ * returned, as fetch does.
+ *
+ * @throws {ForeignOrigin} for a URL of another origin
+ * @throws {ServerUnreachable} when the API gave no answer in time
+ * @throws {SessionMissing} (and the other errors of {@linkcode useSession}) when there is no usable session
+ */
+export async function authFetch(
+  input: string | URL | Request,
+  init: RequestInit = {},
+  options: PilotOptions = {},
+): Promise<Response> {
+  const { core, fetch, signal, httpTimeoutMs, apiUrl } = await libraryParts(
+    options,
+  );
+  if (apiUrl === undefined) {
+    throw new PilotError(
+      "no API URL is configured: set PILOT_API_URL, or give the profile an API URL",
+    );
+  }
+  const { apiTarget, fetchWithToken } = await import("./core/auth_fetch.ts");
+  const request = input instanceof Request ? input : undefined;
+  const target = apiTarget(
+    apiUrl,
+    request ? request.url : input as string | URL,
+  );
+  const method = (init.method ?? request?.method ?? "GET").toUpperCase();
+  const headers = new Headers(init.headers ?? request?.headers);
+  const body = init.body ?? request?.body ?? null;
+  const signals = [signal, init.signal ?? request?.signal].filter(
+    (s): s is AbortSignal => s != null,
+  );
+  const { response } = await fetchWithToken(
+    {
+      token: async (rejected) =>
+        (await core.use({ fresh: true, rejected })).accessToken,
+      fetch,
+      apiUrl,
+      signal: AbortSignal.any(signals),
+      timeoutMs: httpTimeoutMs,
+    },
+    target,
+    {
+      method,
+      headers,
+      ...(body === null ? {} : { body: () => body }),
+      replayable: !(body instanceof ReadableStream),
+    },
+  );
+  return response;
 }

@@ -219,7 +219,7 @@ async function readBody(
  * key in its URL. It stays the cause of the ServerUnreachable, which a library
  * caller may print whole.
  */
-function redacted(error: unknown, depth = 0): unknown {
+export function redacted(error: unknown, depth = 0): unknown {
   if (!(error instanceof Error)) return redact(String(error));
   const cause = error.cause === undefined || depth >= 5
     ? undefined

@@ -9,7 +9,11 @@
 
 import type { DiscoveryCache } from "../auth/discovery.ts";
 import type { AuthConfig } from "../config.ts";
-import type { SessionCore, SessionWarning } from "../core/session_core.ts";
+import type {
+  SessionCore,
+  SessionWarning,
+  UseOptions as CoreUseOptions,
+} from "../core/session_core.ts";
 import { SessionOfAnotherServer } from "../errors.ts";
 import type { Session } from "../session/session.ts";
 import {
@@ -23,9 +27,7 @@ import { asCliError } from "./failure.ts";
 import { readCheckedSettings } from "./settings.ts";
 
 /** What a command asks of the session. */
-export interface UseOptions {
-  /** Refresh the access token when it is about to expire (token needs it; status does not). */
-  fresh: boolean;
+export interface UseOptions extends CoreUseOptions {
   /** Say on stderr that corrupt session files moved aside are still on disk (status does). */
   reportCorrupt?: boolean;
   /** The profile named by --profile. */
@@ -84,10 +86,9 @@ export async function openSessionCore(
     profile: string | null;
   }
 > {
-  const { auth, dir, idleTimeout, profile } = readCheckedSettings(
-    ctx,
-    profileFlag,
-  );
+  const { auth, dir, idleTimeout, profile } = readCheckedSettings(ctx, {
+    profile: profileFlag,
+  });
   const store = await ctx.openStore(dir, profile ?? undefined);
   const { SessionCore } = await import("../core/session_core.ts");
   const core = new SessionCore({
@@ -122,7 +123,8 @@ export async function useSession(
     }
   }
   try {
-    const session = await core.use({ fresh: options.fresh });
+    const { reportCorrupt: _, profile: __, ...use } = options;
+    const session = await core.use(use);
     return { session, core, idleTimeout, profile };
   } catch (error) {
     if (error instanceof SessionOfAnotherServer) {

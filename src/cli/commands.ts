@@ -11,6 +11,7 @@ export const COMMANDS = {
   "user logout": async () => (await import("./logout.ts")).logoutCommand,
   "user status": async () => (await import("./status.ts")).statusCommand,
   "user token": async () => (await import("./token.ts")).tokenCommand,
+  "api": async () => (await import("./api.ts")).apiCommand,
   "profile add": async () => (await import("./profile.ts")).profileAddCommand,
   "profile list": async () => (await import("./profile.ts")).profileListCommand,
   "profile use": async () => (await import("./profile.ts")).profileUseCommand,

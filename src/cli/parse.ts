@@ -116,7 +116,9 @@ export class InvalidValueError extends UsageError {
  * The flags given to a command, by their camelCase name: of the shape of
  * its spec's `FlagsOf` (a string for a value, a boolean for a switch).
  */
-export type ParsedFlags = Readonly<Record<string, string | boolean>>;
+export type ParsedFlags = Readonly<
+  Record<string, string | boolean | readonly string[]>
+>;
 
 /** What the arguments ask for. */
 export type Parsed =
@@ -215,11 +217,18 @@ function parseCommand(
   | { flags: ParsedFlags; positional: string[] }
   | { errors: UsageError[] } {
   const given = new Map<string, string>();
+  // The values of the flags that may be repeated, in order.
+  const repeated = new Map<string, string[]>();
   const positional: string[] = [];
   // A flag that takes a value, waiting for it.
   let waiting: string | undefined;
   const option = (name: string) => `--${kebab(name)}`;
   const store = (name: string, value: string) => {
+    if (command.flags[name].multiple) {
+      repeated.set(name, [...repeated.get(name) ?? [], value]);
+      given.set(name, value);
+      return;
+    }
     if (given.has(name)) throw new RepeatedFlagError(option(name));
     given.set(name, value);
   };
@@ -275,13 +284,14 @@ function parseCommand(
   }
   // Read to the end: every flag's own trouble is reported, in spec order.
   const errors: UsageError[] = [];
-  const flags: Record<string, string | boolean> = {};
+  const flags: Record<string, string | boolean | readonly string[]> = {};
   for (const [name, spec] of Object.entries(command.flags)) {
     const value = given.get(name);
     if (name === waiting) errors.push(new MissingValueError(option(name)));
     else if (value === undefined) {
       if (spec.required) errors.push(new MissingFlagError(option(name)));
-    } else if (spec.kind === "parsed") flags[name] = value;
+    } else if (spec.multiple) flags[name] = repeated.get(name)!;
+    else if (spec.kind === "parsed") flags[name] = value;
     else if (TRUE.has(value.toLowerCase())) flags[name] = true;
     else if (FALSE.has(value.toLowerCase())) flags[name] = false;
     else errors.push(new InvalidValueError(option(name)));

@@ -193,3 +193,40 @@ Deno.test("usageLines: one line per error, pointing at the right --help, inert a
     'Usage error: unknown command "\\u001b[2J". Run `pilotcli user --help` for usage.\n',
   );
 });
+
+Deno.test("parseArgs: api takes any PATH and repeatable -H and -f, in order", () => {
+  assert.deepEqual(
+    parseArgs([
+      "api",
+      "/v1/x?a=1",
+      "-H",
+      "A: 1",
+      "--header=B: 2",
+      "-f",
+      "k=v",
+      "-X",
+      "PUT",
+      "-i",
+    ]),
+    {
+      kind: "run",
+      route: "api",
+      flags: {
+        method: "PUT",
+        header: ["A: 1", "B: 2"],
+        field: ["k=v"],
+        include: true,
+      },
+      positional: ["/v1/x?a=1"],
+    },
+  );
+  // Flags that are not repeatable still are not.
+  assert.deepEqual(parseArgs(["api", "/x", "-X", "GET", "-X", "PUT"]), {
+    kind: "usage",
+    errors: [new RepeatedFlagError("--method")],
+  });
+  assert.deepEqual(parseArgs(["api", "/x", "/y"]), {
+    kind: "usage",
+    errors: [new UnexpectedArgumentError()],
+  });
+});

@@ -8,6 +8,7 @@
  */
 
 import {
+  apiUrlOf,
   type AuthConfig,
   configDir,
   ENV_VARS,
@@ -28,8 +29,19 @@ export interface Settings {
   profile: string | null;
   /** Seconds without use after which the session ends. */
   idleTimeout: number;
-  /** The profile's API URL, if it has one. */
+  /**
+   * Where the API is, for the commands that call it: PILOT_API_URL, else
+   * the profile's API URL.
+   */
   apiUrl?: string;
+}
+
+/** What a command asks of the settings. */
+export interface SettingsWanted {
+  /** The profile named by --profile, if any. */
+  profile?: string;
+  /** The API URL, and the permission to reach it. */
+  api?: boolean;
 }
 
 function granted(descriptor: Deno.PermissionDescriptor): boolean {
@@ -63,18 +75,40 @@ export function checkEnvPermission(): void {
 }
 
 /**
- * Reads the settings: the realm of the profile `profile` (--profile), else
- * as src/session/config_file.ts's selectRealm says. The config dir's
- * permissions are checked before the config file is read; no other.
+ * Reads the settings: the realm of the profile `wanted.profile`
+ * (--profile), else as src/session/config_file.ts's selectRealm says; with
+ * `wanted.api`, the API URL too. The config dir's permissions are checked
+ * before the config file is read; no other.
  */
-export function readSettings(ctx: Context, profile?: string): Settings {
+export function readSettings(
+  ctx: Context,
+  wanted: SettingsWanted = {},
+): Settings {
   const dir = configDir(ctx.env, ctx.os);
-  const selected = selectRealm(ctx.env, () => {
+  const { apiUrl: profileApiUrl, ...selected } = selectRealm(ctx.env, () => {
     checkDirPermission(dir);
     return new ConfigFile(dir, { signal: ctx.signal });
-  }, profile);
+  }, wanted.profile);
   const auth = { ...selected.auth, httpTimeoutMs: readHttpTimeoutMs(ctx.env) };
-  return { ...selected, auth, dir };
+  const apiUrl = wanted.api ? apiUrlOf(ctx.env) ?? profileApiUrl : undefined;
+  return {
+    ...selected,
+    auth,
+    dir,
+    ...(apiUrl === undefined ? {} : { apiUrl }),
+  };
+}
+
+/**
+ * Checks that Deno lets pilotcli read `path` (a file the user names, such
+ * as `pilotcli api --input FILE`); throws the line naming the flag to add.
+ */
+export function checkReadPermission(path: string): void {
+  if (!granted({ name: "read", path })) {
+    throw missing(
+      `pilotcli may not read ${path}, so it needs --allow-read=${path}`,
+    );
+  }
 }
 
 /** Throws the line naming the flags to add when Deno keeps pilotcli out of its config dir. */
@@ -91,10 +125,10 @@ export function checkDirPermission(dir: string): void {
 
 /**
  * Throws the line naming the flag to add when Deno does not let pilotcli
- * connect to `authUrl`'s host: the realm of the selected profile.
+ * connect to `target`'s host: the realm of the selected profile, or the API.
  */
-export function checkNetPermission(authUrl: string): void {
-  const url = new URL(authUrl);
+export function checkNetPermission(target: string): void {
+  const url = new URL(target);
   const port = url.port || (url.protocol === "https:" ? "443" : "80");
   if (!granted({ name: "net", host: `${url.hostname}:${port}` })) {
     throw missing(
@@ -109,8 +143,9 @@ export function checkNetPermission(authUrl: string): void {
  * failure), the config dir. Throws the line naming the flag to add.
  */
 export function checkPermissions(ctx: Context, settings: Settings): void {
-  const { auth, dir } = settings;
+  const { auth, dir, apiUrl } = settings;
   checkNetPermission(auth.authUrl);
+  if (apiUrl !== undefined) checkNetPermission(apiUrl);
   const caFile = ctx.env.get("PILOT_CA_FILE")?.trim();
   if (caFile) {
     if (!granted({ name: "read", path: caFile })) {
@@ -129,10 +164,10 @@ export function checkPermissions(ctx: Context, settings: Settings): void {
  */
 export function readCheckedSettings(
   ctx: Context,
-  profile?: string,
+  wanted: SettingsWanted = {},
 ): Settings {
   checkEnvPermission();
-  const settings = readSettings(ctx, profile);
+  const settings = readSettings(ctx, wanted);
   checkPermissions(ctx, settings);
   return settings;
 }

@@ -21,6 +21,8 @@ export interface FlagSpec {
   readonly required?: boolean;
   /** Its values are the profiles' names (completed from the config file). */
   readonly profileNames?: boolean;
+  /** A parsed flag that may be given more than once: its values in order. */
+  readonly multiple?: boolean;
 }
 
 /** A command and its flags. */
@@ -52,8 +54,12 @@ export interface PositionalSpec {
   readonly profileNames?: boolean;
 }
 
-/** What a flag of `kind` gives its command: a string for a value, true for a switch. */
-export type FlagValue<F extends FlagSpec> = F["kind"] extends "parsed" ? string
+/**
+ * What a flag of `kind` gives its command: a string for a value (their list
+ * for a `multiple` one), true for a switch.
+ */
+export type FlagValue<F extends FlagSpec> = F["kind"] extends "parsed"
+  ? F["multiple"] extends true ? readonly string[] : string
   : boolean;
 
 /**
@@ -147,7 +153,18 @@ export type StatusFlags = FlagsOf<typeof STATUS>;
 /** `pilotcli user token`. */
 export const TOKEN = {
   brief: "Print a valid access token, and nothing else.",
-  flags: { profile: PROFILE_FLAG },
+  flags: {
+    minTtl: {
+      kind: "parsed",
+      placeholder: "SECONDS",
+      brief: "Refresh the token first when it would expire within SECONDS.",
+    },
+    json: {
+      kind: "boolean",
+      brief: "Print the token and its expiry time as JSON.",
+    },
+    profile: PROFILE_FLAG,
+  },
 } as const satisfies CommandSpec;
 
 /** The options of `user token`. */
@@ -264,10 +281,54 @@ export const COMPLETIONS = {
   positional: { name: "SHELL", choices: SHELLS },
 } as const satisfies CommandSpec;
 
+/** `pilotcli api`. */
+export const API = {
+  brief: "Call Pilot's API with the session's access token.",
+  flags: {
+    method: {
+      kind: "parsed",
+      placeholder: "METHOD",
+      brief: "The HTTP method (GET, or POST when a body is given).",
+    },
+    header: {
+      kind: "parsed",
+      placeholder: "TEXT",
+      multiple: true,
+      brief: "Add a header, as 'Name: value' (repeatable).",
+    },
+    input: {
+      kind: "parsed",
+      placeholder: "FILE",
+      brief: "Send FILE as the body (- for standard input).",
+    },
+    field: {
+      kind: "parsed",
+      placeholder: "TEXT",
+      multiple: true,
+      brief: "Add key=value to a JSON object body (repeatable).",
+    },
+    include: {
+      kind: "boolean",
+      brief: "Print the status line and the headers before the body.",
+    },
+    profile: PROFILE_FLAG,
+  },
+  aliases: { X: "method", H: "header", f: "field", i: "include" },
+  positional: { name: "PATH" },
+} as const satisfies CommandSpec;
+
+/** The options of `api`. */
+export type ApiFlags = FlagsOf<typeof API>;
+
 /** `pilotcli`. */
 export const ROOT = {
   brief: "The command-line client of the Pilot platform.",
-  routes: { user: USER, profile: PROFILE, completions: COMPLETIONS },
+  routes: {
+    user: USER,
+    profile: PROFILE,
+    api: API,
+    completions: COMPLETIONS,
+  },
 } as const satisfies GroupSpec;
 
 /** Whether a spec is a group. */

@@ -66,6 +66,14 @@ export interface SessionCoreDeps {
 export interface UseOptions {
   /** Refresh the access token when it is about to expire (a token is wanted, not just the status). */
   fresh: boolean;
+  /** With `fresh`: refresh too when the access token expires within this many seconds. */
+  minTtl?: number;
+  /**
+   * With `fresh`: an access token the API refused (401); refreshed when it
+   * is still the stored one, so that after another process's refresh the
+   * new token is used as it is.
+   */
+  rejected?: string;
 }
 
 /** A login to store, and the session it replaced. */
@@ -174,7 +182,10 @@ export class SessionCore {
           now >= current.refreshTokenExpiresAt;
         let tokens: TokenSet | undefined;
         const stale = options.fresh &&
-          (await import("../auth/refresh.ts")).needsRefresh(current, now);
+          ((await import("../auth/refresh.ts")).needsRefresh(current, now) ||
+            (options.minTtl !== undefined &&
+              current.accessTokenExpiresAt - now <= options.minTtl) ||
+            current.accessToken === options.rejected);
         if (expired || stale) {
           // Network under the lock: keep it fresh for the waiting processes.
           lock.keepAlive();

@@ -467,3 +467,36 @@ Deno.test("deviceLogin: shows the code, polls, and undoes what it showed whateve
     DeviceLoginUnsupported,
   );
 });
+
+Deno.test("use: minTtl refreshes a token that expires within it; rejected only when it is still the stored one", async () => {
+  let n = 1;
+  const { fetch, requests } = fakeServer({ token: () => tokens(++n) });
+  const store = new MemoryStore(session());
+  const clock = fakeClock(T0 + 100);
+  // 200 s left: a min TTL of 199 keeps it, 200 refreshes.
+  const kept = await core(store, clock, fetch).use({
+    fresh: true,
+    minTtl: 199,
+  });
+  assert.equal(kept.accessToken, "access-1");
+  const renewed = await core(store, clock, fetch).use({
+    fresh: true,
+    minTtl: 200,
+  });
+  assert.equal(renewed.accessToken, "access-2");
+  // The API refused access-1, which another use has replaced already: the
+  // stored token is used as it is.
+  const other = await core(store, clock, fetch).use({
+    fresh: true,
+    rejected: "access-1",
+  });
+  assert.equal(other.accessToken, "access-2");
+  assert.deepEqual(requests, ["token refresh_token"]);
+  // Refused while stored: refreshed, however long it has left.
+  const again = await core(store, clock, fetch).use({
+    fresh: true,
+    rejected: "access-2",
+  });
+  assert.equal(again.accessToken, "access-3");
+  assert.deepEqual(requests, ["token refresh_token", "token refresh_token"]);
+});

@@ -101,6 +101,93 @@ export function sessionOfAnotherServer(
 export const AUTH_URL_MISSING =
   "PILOT_AUTH_URL is not set: set it to your Keycloak realm URL, e.g. `export PILOT_AUTH_URL=https://iam.example.org/realms/pilot`.";
 
+/** `pilotcli api` or authFetch without an API URL. */
+export const API_URL_MISSING =
+  "PILOT_API_URL is not set: set it to the URL of Pilot's API, e.g. `export PILOT_API_URL=https://api.example.org`.";
+
+/** PILOT_API_URL is no usable URL. */
+export function apiUrlNotUsable(shown: string): string {
+  return `PILOT_API_URL is not usable: ${inert(shown)} must be an https URL ` +
+    "without query or credentials (plain http only on localhost). Set it to the URL of Pilot's API.";
+}
+
+/**
+ * An API answer that is not 2xx: its status, and the request it answers
+ * (method and path, no query: it may carry secrets). The status text is
+ * the server's: made inert where the line is shown.
+ */
+export function apiStatusLine(
+  status: number,
+  statusText: string,
+  method: string,
+  path: string,
+  note?: string,
+): string {
+  return `HTTP ${status}${
+    statusText ? ` ${statusText}` : ""
+  } (${method} ${path})${note ? `: ${note}` : ""}`;
+}
+
+/** `user token --min-ttl` given no whole number of seconds. */
+export function minTtlInvalid(raw: string): string {
+  return `Usage error: --min-ttl needs a whole number of seconds, not ${
+    inert(JSON.stringify(raw))
+  }. Run \`pilotcli user token --help\` for usage.`;
+}
+
+/** What failed, when `pilotcli api` got no answer. */
+export const API_REQUEST_FAILED = "The API request failed";
+
+/** The answer's body stopped before its end (the connection broke). */
+export function apiAnswerBrokeOff(origin: string): string {
+  return `The API request failed: the answer from ${
+    inert(origin)
+  } broke off before its end. Run the command again.`;
+}
+
+/** The API sent no answer (`detail` says how: not reached, not in time). */
+export function apiUnreachable(detail: string): string {
+  return `The API request failed: ${detail}. Check your network connection and PILOT_API_URL (and PILOT_HTTP_TIMEOUT), then try again.`;
+}
+
+/** A redirect to another origin, not followed: the token would go there. */
+export function apiRedirectNotFollowed(origin: string): string {
+  return `the redirect to ${
+    inert(origin)
+  } was not followed, as the token goes only to the API: follow it without the token, e.g. with curl.`;
+}
+
+/** A 401 on a request whose body was read from standard input: it cannot be sent again. */
+export const API_STDIN_NOT_RESENT =
+  "the body came from standard input, so the request was not sent again with a refreshed token: run the command again, or use --input FILE.";
+
+/** `pilotcli api` given a URL of another origin than the API's. */
+export function apiForeignOrigin(origin: string, apiOrigin: string): string {
+  return `pilotcli api refused ${
+    inert(origin)
+  }: the token goes only to the API at ${
+    inert(apiOrigin)
+  }. Give a path that starts with /, or set PILOT_API_URL.`;
+}
+
+/** A usage error of `pilotcli api`: `detail`, and where the usage is. */
+export function apiUsage(detail: string): string {
+  return `Usage error: ${
+    inert(detail)
+  }. Run \`pilotcli api --help\` for usage.`;
+}
+
+/** What can be wrong with the arguments of `pilotcli api`. */
+export const API_USAGE = {
+  headerInvalid: "a header must be given as 'Name: value'",
+  fieldInvalid: "a field must be given as key=value",
+  pathMissing: "PATH is missing",
+  pathNotAPath: "PATH must start with / (or be a URL of the API)",
+  inputAndField: "--input and --field cannot be given together",
+  methodInvalid: (method: string) =>
+    `${JSON.stringify(method)} is not an HTTP method`,
+} as const;
+
 /** Hint after end of input at the logout question. */
 export const LOGOUT_NO_ANSWER =
   "No answer was given (end of input). Pass -y to log out without the question.";

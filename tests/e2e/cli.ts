@@ -332,7 +332,23 @@ export interface CliOptions {
   closeStdout?: boolean;
   /** A CA file to trust (PILOT_CA_FILE), readable with --allow-read. */
   caFile?: string;
+  /** The API URL (PILOT_API_URL); its host:port joins --allow-net. */
+  apiUrl?: string;
 }
+
+/**
+ * A wrapper (CliOptions.wrapper) that measures the peak memory of a run:
+ * `[...METER, file]` writes the largest child's max RSS, in KiB on Linux,
+ * to `file`.
+ */
+export const METER = [
+  "python3",
+  "-c",
+  "import resource, subprocess, sys\n" +
+  "code = subprocess.call(sys.argv[2:])\n" +
+  "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n" +
+  "sys.exit(code if code >= 0 else 128 - code)",
+];
 
 /** A run still going after this long (ms) is killed (SIGKILL), so a hang fails its test. */
 const LIMIT_MS = 90_000;
@@ -364,16 +380,22 @@ export interface CliResult {
 
 /**
  * The permission flags the CLI ships with, for a realm and a config dir,
- * and the CA file of PILOT_CA_FILE if there is one.
+ * the CA file of PILOT_CA_FILE and the API of PILOT_API_URL if there are
+ * ones.
  */
 export function permissionFlags(
   authUrl: string,
   configDir: string,
   caFile?: string,
-  netHosts: string[] = [new URL(authUrl).host],
+  netHosts?: string[],
+  apiUrl?: string,
 ): string[] {
+  const hosts = [
+    ...netHosts ?? [new URL(authUrl).host],
+    ...apiUrl ? [new URL(apiUrl).host] : [],
+  ];
   return [
-    `--allow-net=${netHosts.join(",")}`,
+    `--allow-net=${hosts.join(",")}`,
     `--allow-env=${ENV_VARS.join(",")}`,
     `--allow-read=${caFile ? `${configDir},${caFile}` : configDir}`,
     `--allow-write=${configDir}`,
@@ -407,6 +429,7 @@ export class CliProcess {
         options.configDir,
         options.caFile,
         options.netHosts,
+        options.apiUrl,
       ),
       ...options.denoFlags ?? [],
       program,
@@ -455,6 +478,7 @@ export class CliProcess {
       ...(options.authUrl === "" ? {} : { PILOT_AUTH_URL: options.authUrl }),
       PILOT_CONFIG_DIR: options.configDir,
       ...(options.caFile ? { PILOT_CA_FILE: options.caFile } : {}),
+      ...(options.apiUrl ? { PILOT_API_URL: options.apiUrl } : {}),
       NO_COLOR: "1",
       // Deno's own update check would go through a test's proxy too.
       DENO_NO_UPDATE_CHECK: "1",

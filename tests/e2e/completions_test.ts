@@ -39,7 +39,7 @@ const CASES: [line: string, offered: string[]][] = [
   ["pilotcli user s", ["status"]],
   ["pilotcli comp", ["completions"]],
   ["pilotcli completions ", ["bash", "zsh", "fish"]],
-  ["pilotcli ", ["user", "profile", "completions"]],
+  ["pilotcli ", ["user", "profile", "api", "completions"]],
   ["pilotcli profile ", ["add", "list", "use", "remove"]],
   // The profiles' names, from `pilotcli profile list --names` (stubbed).
   ["pilotcli user token --profile ", ["alpha", "beta"]],
@@ -50,7 +50,7 @@ const CASES: [line: string, offered: string[]][] = [
   // The value of --api-key is the person's: nothing is offered.
   ["pilotcli user login --api-key ", []],
   ["pilotcli user login --api-key x --n", ["--no-qr"]],
-  ["pilotcli user token --", ["--profile", "--help"]],
+  ["pilotcli user token --", ["--min-ttl", "--json", "--profile", "--help"]],
   ["pilotcli nope ", []],
 ];
 

@@ -16,6 +16,7 @@ import {
   buildDenoBundle,
   type CliResult,
   installNodePackage,
+  METER,
   runCli,
   type Runtime,
   RUNTIMES,
@@ -229,16 +230,6 @@ Deno.test("a verification link off the realm's origin fails the login before any
     }
   });
 });
-
-/** Peak memory of a run, read from the meter's file; the CLI runs under it. */
-const METER = [
-  "python3",
-  "-c",
-  "import resource, subprocess, sys\n" +
-  "code = subprocess.call(sys.argv[2:])\n" +
-  "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n" +
-  "sys.exit(code if code >= 0 else 128 - code)",
-];
 
 Deno.test("an endless answer stops at 1 MiB with one line, in under 150 MB", async (t) => {
   await onEveryRuntime(t, async (runtime) => {

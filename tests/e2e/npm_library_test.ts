@@ -28,6 +28,7 @@ const ERROR_CLASSES = [
   "DeviceCodeDenied",
   "DeviceCodeExpired",
   "DeviceLoginUnsupported",
+  "ForeignOrigin",
   "InvalidApiKey",
   "NoProfile",
   "ProfileNameInvalid",
@@ -309,6 +310,10 @@ export const getAccessToken: Equal<
   typeof built.getAccessToken,
   typeof source.getAccessToken
 > = true;
+export const authFetch: Equal<
+  typeof built.authFetch,
+  typeof source.authFetch
+> = true;
 export const loginWithApiKey: Equal<
   typeof built.loginWithApiKey,
   typeof source.loginWithApiKey
@@ -358,6 +363,8 @@ Deno.test("npm library: a Node program type-checks against the installed package
     file,
     `
 import {
+  authFetch,
+  ForeignOrigin,
   getAccessToken,
   InvalidApiKey,
   loginWithApiKey,
@@ -378,7 +385,12 @@ const unreachable: string | undefined = error instanceof ServerUnreachable
   : undefined;
 const badKey: boolean = error instanceof InvalidApiKey &&
   error instanceof PilotError;
-export { badKey, info, method, unreachable };
+const response: Response = await authFetch("/v1/me", { method: "GET" }, options);
+const foreign: boolean = await authFetch("https://elsewhere.example/x").then(
+  () => false,
+  (e: unknown) => e instanceof ForeignOrigin && e.apiOrigin !== "",
+);
+export { badKey, foreign, info, method, response, unreachable };
 `,
   );
   const { default: ts } = await import("typescript");

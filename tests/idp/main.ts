@@ -1,13 +1,15 @@
 /**
  * A standalone test identity server for trying pilotcli by hand:
  * `deno task idp`. Listens on 127.0.0.1, port PILOT_IDP_PORT (default 8400),
- * until Ctrl-C. Any username signs in, with any password. `deno task idp
+ * until Ctrl-C, with Pilot's API (tests/idp/resource_server.ts) on the
+ * next port when plain http. Any username signs in, with any password. `deno task idp
  * --tls` serves HTTPS, with a certificate from a CA made at start, and
  * prints the CA file to trust (PILOT_CA_FILE).
  *
  * @module
  */
 
+import { type ResourceServer, startResourceServer } from "./resource_server.ts";
 import { CLIENT_ID, startIdp } from "./server.ts";
 
 /** The demo user (any other username signs in too). */
@@ -45,6 +47,18 @@ export async function main(args: string[] = Deno.args): Promise<void> {
     );
     Deno.exit(1);
   }
+  let api: ResourceServer | undefined;
+  if (!tls) {
+    try {
+      api = await startResourceServer(idp.issuer, port === 0 ? 0 : port + 1);
+    } catch (err) {
+      console.error(
+        `cannot listen on 127.0.0.1:${port + 1}: ${(err as Error).message}` +
+          " (set PILOT_IDP_PORT to another port)",
+      );
+      Deno.exit(1);
+    }
+  }
   console.log(`pilot test identity server (oidc-provider, shaped like Keycloak)
 
   issuer        ${idp.issuer}
@@ -52,13 +66,17 @@ export async function main(args: string[] = Deno.args): Promise<void> {
   demo user     ${DEMO_USER} / ${DEMO_USER}  (any username signs in, with any password)
   demo API key  ${DEMO_API_KEY}  (user "${DEMO_USER}")${
     idp.ca ? `\n  CA to trust   ${idp.ca.file}` : ""
+  }${
+    api
+      ? `\n  API           ${api.url}  (/v1/me, /v1/echo, /v1/download?bytes=N)`
+      : ""
   }
 
 Point the CLI at it:
 
   export PILOT_AUTH_URL=${idp.issuer}${
     idp.ca ? `\n  export PILOT_CA_FILE=${idp.ca.file}` : ""
-  }
+  }${api ? `\n  export PILOT_API_URL=${api.url}` : ""}
 
 Press Ctrl-C to stop.`);
 
@@ -66,6 +84,7 @@ Press Ctrl-C to stop.`);
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    await api?.close();
     await idp?.close();
     console.log("stopped");
     Deno.exit(0);
