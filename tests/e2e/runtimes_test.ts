@@ -725,8 +725,9 @@ Deno.test("the npm package installs a pilotcli that runs by its shebang", async 
   // No dependency to fetch: the tarball is the whole program, and small.
   // undici's part (lib/undici.mjs, minified) loads only with a CA file or a
   // proxy. The CLI's and the library's files each carry pilotcli and its
-  // narrow Node runtime (scripts/node_deno.ts). 209,896 bytes at 0.1.0.
-  assert.ok(install.tarballBytes < 215_000, `${install.tarballBytes} bytes`);
+  // narrow Node runtime (scripts/node_deno.ts). 209,896 bytes before
+  // profiles and `pilotcli api`, 220,647 with them.
+  assert.ok(install.tarballBytes < 230_000, `${install.tarballBytes} bytes`);
   console.log(
     `npm tarball ${install.tarballBytes} bytes, installed ${install.installedBytes} bytes`,
   );
