@@ -17,14 +17,15 @@ import { PRESS_ENTER } from "../ui/messages.ts";
 import type { Context } from "./context.ts";
 
 /**
- * Whether to offer Enter: standard input and standard error (where the
- * offer and the login's other lines go) are a person's terminal, on a
- * desktop (see isDesktop). With stdin a pipe, the Enter could never come;
- * with stderr redirected, nobody would read the offer.
+ * Whether to offer Enter: standard input and output are a person's terminal
+ * (as the issue of `--web` asks), and so is standard error, where the offer
+ * and the login's other lines go; on a desktop (see isDesktop). With stdin
+ * a pipe, the Enter could never come; with an output redirected, the
+ * person is not at this terminal alone.
  */
 export function offersEnter(ctx: Context): boolean {
-  return ctx.stdin.isTerminal() && (ctx.stderr.isTerminal?.() ?? false) &&
-    isDesktop(ctx.os, ctx.env);
+  return ctx.stdin.isTerminal() && (ctx.stdout.isTerminal?.() ?? false) &&
+    (ctx.stderr.isTerminal?.() ?? false) && isDesktop(ctx.os, ctx.env);
 }
 
 /**

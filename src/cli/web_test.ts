@@ -33,6 +33,7 @@ function keyboard(terminal: boolean) {
 function context(
   stdin: LineReader,
   {
+    stdoutTerminal = true,
     stderrTerminal = true,
     vars = { DISPLAY: ":0" } as Record<string, string>,
   } = {},
@@ -40,6 +41,7 @@ function context(
   let stderr = "";
   const ctx = {
     stdin,
+    stdout: { write() {}, isTerminal: () => stdoutTerminal },
     stderr: {
       write: (text: string) => void (stderr += text),
       isTerminal: () => stderrTerminal,
@@ -67,10 +69,14 @@ function recorder() {
   return { spawner, opened, next };
 }
 
-Deno.test("offersEnter: stdin and stderr terminals, on a desktop", () => {
+Deno.test("offersEnter: stdin, stdout and stderr terminals, on a desktop", () => {
   const tty = keyboard(true).reader;
   assert.equal(offersEnter(context(tty).ctx), true);
   assert.equal(offersEnter(context(keyboard(false).reader).ctx), false);
+  assert.equal(
+    offersEnter(context(tty, { stdoutTerminal: false }).ctx),
+    false,
+  );
   assert.equal(
     offersEnter(context(tty, { stderrTerminal: false }).ctx),
     false,
