@@ -1,7 +1,8 @@
 /**
  * docs/reliability.md shows what the reliability tests assert: the whole
- * fault matrix and its lines, as fault_cases.ts renders them, and the exact
- * line of every file attack. (`deno fmt` pads Markdown tables and wraps
+ * fault matrix and its lines, as fault_cases.ts renders them, the exact
+ * line of every file attack, and the hostile-server table, as
+ * hostile_cases.ts renders it. (`deno fmt` pads Markdown tables and wraps
  * long lines: the comparison ignores layout.)
  */
 
@@ -9,9 +10,7 @@ import assert from "node:assert/strict";
 import { SESSION_INVALID } from "../../src/ui/messages.ts";
 import { matrixMarkdown } from "./fault_cases.ts";
 import { ATTACKS } from "./file_attack_cases.ts";
-
-/** The config dir the documentation's example lines name. */
-const EXAMPLE_DIR = "/home/alice/.config/pilotcli";
+import { EXAMPLE_DIR, hostileMarkdown } from "./hostile_cases.ts";
 
 const DOC = new URL("../../docs/reliability.md", import.meta.url);
 
@@ -37,4 +36,13 @@ Deno.test("docs/reliability.md shows the line of every file attack", async () =>
     assert.ok(doc.includes(normal(line)), `missing: ${line}`);
   }
   assert.ok(doc.includes(SESSION_INVALID));
+});
+
+Deno.test("docs/reliability.md shows the hostile-server table the tests assert", async () => {
+  const doc = normal(await Deno.readTextFile(DOC));
+  assert.ok(
+    doc.includes(normal(hostileMarkdown())),
+    "docs/reliability.md does not show the table of hostile_cases.ts: " +
+      "paste the output of `deno run tests/reliability/hostile_cases.ts`",
+  );
 });
