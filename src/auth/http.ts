@@ -38,11 +38,13 @@ function unreachable(
   cause?: unknown,
   message?: string,
 ): ServerUnreachable {
+  const { origin, host } = new URL(url);
   return new ServerUnreachable(
-    new URL(url).origin,
+    origin,
     message ??
       (timedOut
-        ? `${what} did not answer in time`
+        // The host, never the URL: the API-key exchange has the key in it.
+        ? `${what} at ${host} did not answer in time`
         : `${what} could not be reached`),
     timedOut,
     cause,

@@ -11,7 +11,7 @@ Deno.test("asCliError turns every server failure into one line starting with the
     const error of [
       new ServerUnreachable(
         "https://iam.example.org",
-        "the token endpoint did not answer in time",
+        "the token endpoint at iam.example.org did not answer in time",
         true,
       ),
       new ProtocolError(

@@ -224,7 +224,7 @@ async function send(
     throw new ServerUnreachable(
       url.origin,
       timer.signal.aborted
-        ? "the API did not answer in time"
+        ? `the API at ${url.host} did not answer in time`
         : streamed && mentionsRedirect(error)
         ? "the API answered a streamed body with a redirect, which it cannot follow"
         : "the API could not be reached",

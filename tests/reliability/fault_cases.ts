@@ -144,9 +144,12 @@ const DEVICE = 'Failed to log in using "device-code" method';
 const KEY = 'Failed to log in using "api-key" method';
 const USE = "Could not use the session";
 
+/** Where the lines name the server's host:port (the fault proxy's, in the test). */
+export const HOST = "HOST";
+
 const network = (action: string, what: string, timedOut: boolean) =>
   `${action}: ${what} ${
-    timedOut ? "did not answer in time" : "could not be reached"
+    timedOut ? `at ${HOST} did not answer in time` : "could not be reached"
   }. Check your network connection and PILOT_AUTH_URL, then try again.`;
 const protocol = (action: string, message: string) =>
   `${action}: ${message}. Check PILOT_AUTH_URL; if it is right, the server is having trouble: try again later.`;
@@ -325,7 +328,15 @@ export function matrixMarkdown(): string {
     } | ${session} |`;
   });
   const legend = [...codes].map(([line, code]) => `- **${code}**: ${line}`);
-  return [header, rule, ...rows, "", ...legend].join("\n");
+  return [
+    header,
+    rule,
+    ...rows,
+    "",
+    `In the lines, ${HOST} stands for the server's host and port.`,
+    "",
+    ...legend,
+  ].join("\n");
 }
 
 const SESSION_AFTER: Record<string, string> = {
