@@ -649,17 +649,28 @@ const CASES: Case[] = [
   },
 ];
 
+// Each case runs on the three runtimes at once: each has its own server and
+// config dir, and most of a run is waiting on a subprocess.
 for (const c of CASES) {
-  for (const runtime of RUNTIMES) {
-    Deno.test({
-      name: `${c.name} [${runtime}]`,
-      ignore: c.skip !== undefined,
-      async fn() {
+  Deno.test({
+    name: `${c.name} [${RUNTIMES.join(", ")}]`,
+    ignore: c.skip !== undefined,
+    async fn() {
+      const runs = await Promise.allSettled(RUNTIMES.map((runtime) =>
         // Over HTTPS, as in real use: the test CA is trusted by PILOT_CA_FILE.
-        await withWorld({ tls: true, ...c.idp, runtime }, c.run);
-      },
-    });
-  }
+        withWorld({ tls: true, ...c.idp, runtime }, c.run)
+      ));
+      const failed = runs.flatMap((run, i) =>
+        run.status === "rejected" ? [{ runtime: RUNTIMES[i], run }] : []
+      );
+      if (failed.length > 0) {
+        throw new AggregateError(
+          failed.map(({ run }) => (run as PromiseRejectedResult).reason),
+          `failed on ${failed.map(({ runtime }) => runtime).join(", ")}`,
+        );
+      }
+    },
+  });
 }
 
 /** Commands whose whole output is fixed: compared byte for byte. */
