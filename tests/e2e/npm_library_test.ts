@@ -68,10 +68,12 @@ const SCRIPT = `
 // Imported after the globals are listed: the package must add none.
 const globals = Object.getOwnPropertyNames(globalThis);
 const {
+  authFetch,
   getAccessToken,
   loginWithApiKey,
   PilotError,
   readSession,
+  useSession,
 } = await import("${PACKAGE}");
 
 const failure = (error) => ({
@@ -85,6 +87,9 @@ result.before = await readSession().then(() => "resolved", failure);
 result.login = await loginWithApiKey(process.env.TEST_API_KEY);
 result.token = await getAccessToken();
 result.session = await readSession();
+result.used = (await useSession()).username;
+// No API URL here: it rejects before any request, as a PilotError.
+result.authFetch = await authFetch("/v1/me").then(() => "resolved", failure);
 result.badKey = await loginWithApiKey("pk-not-a-key-123456", {
   env: { PILOT_CONFIG_DIR: process.env.TEST_OTHER_CONFIG_DIR },
 }).then(() => "resolved", failure);
@@ -165,6 +170,8 @@ Deno.test("npm library on Node: log in with an API key, get the token, read the 
       failure(new InvalidApiKey()),
     );
     assert.equal(await exists(`${otherConfigDir}/session.json`), false);
+    assert.equal(result.used, USER.username);
+    assert.equal(result.authFetch.pilotError, true);
     // Importing the package and calling each export defined nothing global.
     assert.deepEqual(result.addedGlobals, []);
     assert.equal(result.deno, "undefined");
