@@ -6,7 +6,12 @@
  * @module
  */
 
-import { configDir, parseRealmUrl, readHttpTimeoutMs } from "../config.ts";
+import {
+  configDir,
+  parseRealmUrl,
+  readHttpTimeoutMs,
+  readIdleTimeout,
+} from "../config.ts";
 import { CliError, EXIT_USAGE, PilotError, ProfileUnknown } from "../errors.ts";
 import {
   ConfigFile,
@@ -14,6 +19,7 @@ import {
   PROFILE_NAME,
   profileNames,
 } from "../session/config_file.ts";
+import { joinPath, removeIfPresent } from "../session/_fs.ts";
 import type { Session } from "../session/session.ts";
 import {
   flagUrlNotUsable,
@@ -170,7 +176,6 @@ export async function runProfileList(
     ctx.stdout.write(names.map((name) => `${name}\n`).join(""));
     return;
   }
-  const { readIdleTimeout } = await import("../config.ts");
   const envIdle = ctx.env.get("PILOT_IDLE_TIMEOUT")?.trim()
     ? readIdleTimeout(ctx.env)
     : undefined;
@@ -262,7 +267,6 @@ export async function runProfileRemove(
       result: undefined,
     };
   });
-  const { removeIfPresent, joinPath } = await import("../session/_fs.ts");
   try {
     removeIfPresent(joinPath(file.dir, `discovery-${name}.json`));
   } catch {

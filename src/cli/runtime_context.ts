@@ -8,6 +8,7 @@
 import { transportFetch } from "../auth/transport.ts";
 import { isDebug } from "../config.ts";
 import { fileWriter, LineReader, quietWhenClosed } from "../ui/io.ts";
+import { corruptSessionMoved, lockWaitLine } from "../ui/messages.ts";
 import { systemClock } from "../core/clock.ts";
 import type { Context } from "./context.ts";
 
@@ -33,9 +34,6 @@ export function runtimeContext(signal: AbortSignal): Context {
     async openStore(dir, profile) {
       const { FileSessionStore, sessionFileName } = await import(
         "../session/store.ts"
-      );
-      const { corruptSessionMoved, lockWaitLine } = await import(
-        "../ui/messages.ts"
       );
       const lock = sessionFileName(profile).replace(/\.json$/, ".lock");
       return new FileSessionStore(dir, {

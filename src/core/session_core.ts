@@ -17,10 +17,11 @@
 import type { Clock, DeviceAuthorization } from "../auth/device.ts";
 import type { DiscoveryCache, Endpoints } from "../auth/discovery.ts";
 import type { Fetch } from "../auth/http.ts";
-import type { TokenSet } from "../auth/tokens.ts";
+import { type TokenSet, usernameOf } from "../auth/tokens.ts";
 import type { AuthConfig } from "../config.ts";
 import {
   DeviceLoginUnsupported,
+  InvalidApiKey,
   type PilotError,
   SessionIdle,
   SessionMissing,
@@ -258,7 +259,6 @@ export class SessionCore {
     }
     if (session.method !== "api-key" || !session.apiKey) return undefined;
     const { exchangeApiKey } = await import("../auth/api_key.ts");
-    const { InvalidApiKey } = await import("../errors.ts");
     try {
       return await exchangeApiKey(auth.authUrl, session.apiKey, options);
     } catch (error) {
@@ -392,7 +392,6 @@ export class SessionCore {
     leftovers: string[],
   ): Promise<StoredLogin> {
     const { auth, store } = this.#deps;
-    const { usernameOf } = await import("../auth/tokens.ts");
     const session: Session = {
       version: 1,
       authUrl: auth.authUrl,
