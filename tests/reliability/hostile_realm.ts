@@ -17,6 +17,7 @@
  * @module
  */
 
+import { testPki } from "../idp/tls.ts";
 import {
   CLIENT_ID,
   DEVICE_CODE_GRANT_TYPE,
@@ -224,78 +225,14 @@ export interface TestTls {
 }
 
 /**
- * Makes a throwaway CA and a certificate for 127.0.0.1 signed by it, with
- * openssl, in `dir`. The CLI trusts the CA through DENO_CERT on Deno and
- * NODE_EXTRA_CA_CERTS on Node (see tlsTrustEnv): nothing is checked in.
+ * The test CA and its certificate for 127.0.0.1 (tests/idp/tls.ts, made at
+ * start by `selfsigned`; nothing is checked in). The CLI trusts the CA
+ * through DENO_CERT on Deno and NODE_EXTRA_CA_CERTS on Node (see
+ * tlsTrustEnv).
  */
-export async function makeTestTls(dir: string): Promise<TestTls> {
-  const run = async (...args: string[]) => {
-    const { success, stderr } = await new Deno.Command("openssl", {
-      args,
-      cwd: dir,
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    if (!success) {
-      throw new Error(
-        `openssl ${args[0]} failed: ${new TextDecoder().decode(stderr)}`,
-      );
-    }
-  };
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
-  await run(
-    "req",
-    "-x509",
-    ...ec,
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=pilotcli hostile test CA",
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    "keyUsage=critical,keyCertSign",
-  );
-  await run(
-    "req",
-    ...ec,
-    "-keyout",
-    "server.key",
-    "-out",
-    "server.csr",
-    "-subj",
-    "/CN=127.0.0.1",
-  );
-  await Deno.writeTextFile(
-    `${dir}/server.ext`,
-    "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
-  );
-  await run(
-    "x509",
-    "-req",
-    "-in",
-    "server.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-days",
-    "2",
-    "-out",
-    "server.pem",
-    "-extfile",
-    "server.ext",
-  );
-  return {
-    caFile: `${dir}/ca.pem`,
-    cert: await Deno.readTextFile(`${dir}/server.pem`),
-    key: await Deno.readTextFile(`${dir}/server.key`),
-  };
+export async function makeTestTls(): Promise<TestTls> {
+  const { caFile, server } = await testPki();
+  return { caFile, cert: server.valid.cert, key: server.valid.key };
 }
 
 /** The environment that makes the CLI trust `tls`'s CA, on both runtimes. */

@@ -93,7 +93,7 @@ Deno.test("hostile servers: every case on every runtime, inert and bounded, secr
   const root = await TempRoot.make("pilotcli-hostile-");
   try {
     const [tls] = await Promise.all([
-      makeTestTls(await mkdir(`${root.path}/tls`)),
+      makeTestTls(),
       buildDenoBundle(),
       installNodePackage(),
     ]);
@@ -152,7 +152,7 @@ Deno.test("the fake realm's recorders see a request at the foreign server and cl
   const root = await TempRoot.make("pilotcli-hostile-self-");
   const foreign = startForeign("127.0.0.2");
   let realm: Realm | undefined;
-  const tls = await makeTestTls(await mkdir(`${root.path}/tls`));
+  const tls = await makeTestTls();
   const client = Deno.createHttpClient({
     caCerts: [await Deno.readTextFile(tls.caFile)],
   });
