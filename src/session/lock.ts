@@ -32,6 +32,7 @@ import {
   removeIfPresent,
   writeAll,
 } from "./_fs.ts";
+import { sleep } from "../sleep.ts";
 
 /** How {@linkcode withLock} waits for the lock and keeps it. */
 export interface LockOptions {
@@ -157,7 +158,7 @@ export async function withLock<T>(
     staleMs,
     heartbeatMs: options.heartbeatMs ?? Math.min(staleMs, DEFAULT_STALE_MS) / 5,
     now: options.now ?? Date.now,
-    sleep: options.sleep ?? delay,
+    sleep: options.sleep ?? sleep,
     signal: options.signal,
     onWait: options.onWait,
   };
@@ -360,19 +361,4 @@ function unrefTimer(timer: unknown): void {
   } else if (typeof timer === "object" && timer !== null) {
     (timer as { unref?: () => void }).unref?.();
   }
-}
-
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
