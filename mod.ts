@@ -17,45 +17,15 @@
  * });
  * ```
  *
+ * or, with the token refreshed as needed and sent only to the API,
+ * `await authFetch("/v1/projects")`.
+ *
  * @module
  */
 
 import { main } from "./src/cli/main.ts";
 
-export {
-  authFetch,
-  CaFileUnusable,
-  ConfigFileCorrupt,
-  ConfigFileFailed,
-  ConnectionFailure,
-  DeviceCodeDenied,
-  DeviceCodeExpired,
-  DeviceLoginUnsupported,
-  ForeignOrigin,
-  getAccessToken,
-  InvalidApiKey,
-  loginWithApiKey,
-  NoProfile,
-  PilotError,
-  type PilotOptions,
-  ProfileNameInvalid,
-  ProfileUnknown,
-  readSession,
-  ServerAnswerUnusable,
-  ServerRefused,
-  ServerUnreachable,
-  type Session,
-  SessionIdle,
-  type SessionInfo,
-  SessionLockFailed,
-  SessionMissing,
-  SessionNotSaved,
-  SessionOfAnotherServer,
-  SessionRevoked,
-  SessionStorageFailed,
-  UnsafeSessionFile,
-  useSession,
-} from "./src/lib.ts";
+export * from "./src/lib.ts";
 
 if (import.meta.main) {
   Deno.exit(await main(Deno.args));
