@@ -12,7 +12,11 @@ import {
   ServerRefused,
   ServerUnreachable,
 } from "../errors.ts";
-import { linkOffOrigin, notSeconds, notWholeSeconds } from "../ui/messages.ts";
+import {
+  linkOffOrigin,
+  notSeconds,
+  notWholeSeconds,
+} from "./answer_details.ts";
 import {
   type Fetch,
   oauthError,

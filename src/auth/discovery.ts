@@ -6,7 +6,7 @@
  */
 
 import { ServerAnswerUnusable } from "../errors.ts";
-import { endpointOffOrigin } from "../ui/messages.ts";
+import { endpointOffOrigin } from "./answer_details.ts";
 import { type Fetch, requestJson } from "./http.ts";
 
 /** The endpoints pilotcli uses, from the discovery document. */

@@ -13,7 +13,7 @@ import {
   ServerUnreachable,
 } from "../errors.ts";
 import { redact } from "../redact.ts";
-import { answerTooLarge, answerTooSlow } from "../ui/messages.ts";
+import { answerTooLarge, answerTooSlow } from "./answer_details.ts";
 
 /** The fetch function, injectable for tests. */
 export type Fetch = typeof fetch;

@@ -7,7 +7,7 @@
 
 import { ServerAnswerUnusable } from "../errors.ts";
 import { registerSecret } from "../redact.ts";
-import { notAToken, notWholeSeconds } from "../ui/messages.ts";
+import { notAToken, notWholeSeconds } from "./answer_details.ts";
 
 /** The tokens of a successful token response, with absolute expiry times. */
 export interface TokenSet {
