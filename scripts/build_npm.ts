@@ -249,10 +249,14 @@ function separatePlugin(of: string | undefined): esbuild.Plugin {
 
 /**
  * A module that re-exports everything `files` export under the same names,
- * then imports `last` (evaluated after them): checks that no two of them export the same name
- * (`export *` would drop such a name without a word).
+ * then imports `last` (evaluated after them).
+ *
+ * @param files paths relative to the repository (or absolute)
+ * @param last a path relative to the repository
+ * @throws when two of `files` export the same name (`export *` would drop
+ *   such a name without a word)
  */
-async function reexports(
+export async function reexports(
   files: readonly string[],
   last?: string,
 ): Promise<string> {
