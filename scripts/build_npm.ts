@@ -7,7 +7,10 @@
  *                             the library as the package's export
  *     npm/bin/pilotcli.mjs    the program, `#!/usr/bin/env node`: answers help
  *                             and version itself, loads lib/cli.mjs for the rest
- *     npm/lib/cli.mjs         the CLI as one ES module
+ *     npm/lib/cli.mjs         the CLI: what `user status` and `user token` run
+ *     npm/lib/cold.mjs        the commands they never run (login, logout, api,
+ *                             profile, completions) and the network code
+ *     npm/lib/shared-*.mjs    the code both of those use (its state included)
  *     npm/lib/mod.mjs         the library API of src/lib.ts as one ES module
  *     npm/lib/qrcode.mjs      qrcode-generator, the QR encoder, for both
  *     npm/lib/undici.mjs      the part of undici used for a CA file or a proxy
@@ -47,6 +50,7 @@
 
 import { isBuiltin } from "node:module";
 import * as esbuild from "esbuild";
+import { basename, relative as relativeTo } from "node:path";
 import { rootPath } from "./bundle.ts";
 import ts from "typescript";
 import { NODE_FLOOR } from "./node_base.ts";
@@ -65,7 +69,7 @@ export interface NpmBuild {
   bin: string;
   /** The CLI's bundle's path. */
   cli: string;
-  /** The CLI's bundle's size in bytes. */
+  /** What `user status` loads of the CLI in bytes: lib/cli.mjs and the chunk it shares. */
   cliBytes: number;
   /** The library's bundle's path. */
   lib: string;
@@ -87,6 +91,37 @@ const BIN_ENTRY = "scripts/npm_bin.ts";
 const BIN = "bin/pilotcli.mjs";
 const CLI_ENTRY = "scripts/npm_entry.ts";
 const CLI = "lib/cli.mjs";
+const COLD = "lib/cold.mjs";
+/**
+ * The modules that src/ imports dynamically, in two groups. HOT: those that
+ * `user status` and `user token` load; lib/cli.mjs contains and re-exports
+ * them, so their `import()` becomes one of lib/cli.mjs itself. COLD: the
+ * rest, all in lib/cold.mjs. Node compiles a whole file when it loads it,
+ * and one file per module loads slower than one big file
+ * (docs/benchmarks.md): three files it is. A dynamic import of a module in
+ * neither list fails the build.
+ */
+const HOT = [
+  "src/cli/status.ts",
+  "src/cli/token.ts",
+  "src/session/store.ts",
+  "src/core/session_core.ts",
+  // Whether the access token needs a refresh: asked by every `user token`.
+  "src/auth/refresh.ts",
+];
+const COLD_MODULES = [
+  "src/cli/login.ts",
+  "src/cli/logout.ts",
+  "src/cli/api.ts",
+  "src/cli/profile.ts",
+  "src/cli/completions.ts",
+  "src/ui/qr.ts",
+  "src/session/discovery_cache.ts",
+  "src/auth/discovery.ts",
+  "src/auth/api_key.ts",
+  "src/auth/revoke.ts",
+  "src/auth/device.ts",
+];
 const LIB_ENTRY = "scripts/npm_lib_entry.ts";
 const LIB = "lib/mod.mjs";
 const LIB_TYPES = "lib/mod.d.ts";
@@ -159,7 +194,7 @@ export async function buildNpm(outDir = rootPath("npm")): Promise<NpmBuild> {
     await nodeBundle(BIN_ENTRY, bin, { loads: [`../${CLI}`], runtime: false });
     await Deno.chmod(bin, 0o755);
     const cli = `${outDir}/${CLI}`;
-    const cliBytes = await nodeBundle(CLI_ENTRY, cli);
+    const cliBytes = await cliBundle(outDir);
     const lib = `${outDir}/${LIB}`;
     const libBytes = await nodeBundle(LIB_ENTRY, lib);
     for (const { path, text } of libraryTypes()) {
@@ -213,6 +248,111 @@ function separatePlugin(of: string | undefined): esbuild.Plugin {
 }
 
 /**
+ * A module that re-exports everything `files` export under the same names,
+ * then imports `last` (evaluated after them).
+ *
+ * @param files paths relative to the repository (or absolute)
+ * @param last a path relative to the repository
+ * @throws when two of `files` export the same name (`export *` would drop
+ *   such a name without a word)
+ */
+export async function reexports(
+  files: readonly string[],
+  last?: string,
+): Promise<string> {
+  const result = await esbuild.build({
+    absWorkingDir: rootPath("."),
+    entryPoints: [...files],
+    outdir: "names",
+    bundle: false,
+    write: false,
+    format: "esm",
+    metafile: true,
+    logLevel: "silent",
+  });
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  for (const output of Object.values(result.metafile!.outputs)) {
+    for (const name of output.exports) {
+      if (seen.has(name)) {
+        throw new Error(`${files.join(", ")}: more than one exports ${name}`);
+      }
+      seen.add(name);
+    }
+    lines.push(
+      `export { ${output.exports.join(", ")} } from "./${output.entryPoint}";`,
+    );
+  }
+  if (last !== undefined) lines.push(`import "./${last}";`);
+  return lines.join("\n");
+}
+
+/**
+ * Bundles the CLI into lib/cli.mjs, lib/cold.mjs and the chunk they share,
+ * which holds the state both use (error classes, the secrets to redact); see
+ * HOT. Checks the result as {@linkcode nodeBundle} does, and returns the
+ * bytes that `user status` loads: lib/cli.mjs and the chunk.
+ */
+async function cliBundle(outDir: string): Promise<number> {
+  const entries = {
+    cli: await reexports(HOT, CLI_ENTRY),
+    cold: await reexports(COLD_MODULES),
+  };
+  const result = await esbuild.build({
+    ...nodeOptions(),
+    entryPoints: Object.fromEntries(
+      Object.keys(entries).map((name) => [name, `pilotcli-entry:${name}`]),
+    ),
+    outdir: `${outDir}/lib`,
+    splitting: true,
+    chunkNames: "shared-[hash]",
+    outExtension: { ".js": ".mjs" },
+    plugins: [separatePlugin(undefined), {
+      name: "pilotcli-cli-files",
+      setup(build) {
+        build.onResolve({ filter: /^pilotcli-entry:/ }, ({ path }) => ({
+          path: path.slice(path.indexOf(":") + 1),
+          namespace: "pilotcli-entry",
+        }));
+        build.onLoad(
+          { filter: /.*/, namespace: "pilotcli-entry" },
+          ({ path }) => ({
+            contents: entries[path as keyof typeof entries],
+            resolveDir: rootPath("."),
+            loader: "ts",
+          }),
+        );
+        build.onResolve({ filter: /\.ts$/ }, ({ kind, path, resolveDir }) => {
+          if (kind !== "dynamic-import") return undefined;
+          const file = relativeTo(rootPath("."), `${resolveDir}/${path}`);
+          if (HOT.includes(file)) {
+            return { path: `./${basename(CLI)}`, external: true };
+          }
+          if (COLD_MODULES.includes(file)) {
+            return { path: `./${basename(COLD)}`, external: true };
+          }
+          throw new Error(
+            `${file}: imported dynamically, but in neither HOT nor COLD_MODULES (scripts/build_npm.ts)`,
+          );
+        });
+      },
+    }],
+  });
+  const outputs = Object.entries(result.metafile!.outputs);
+  await checkDenoCalls(
+    [...new Set(outputs.flatMap(([, output]) => Object.keys(output.inputs)))]
+      .filter((path) => path.startsWith("src/")),
+  );
+  const allowed = [`./${basename(CLI)}`, `./${basename(COLD)}`];
+  let bytes = 0;
+  for (const [path, output] of outputs) {
+    checkImports(path, output.imports, allowed, true);
+    if (!path.endsWith(COLD)) bytes += output.bytes;
+  }
+  return bytes;
+}
+
+/**
  * Bundles `entry` into `output` for Node and checks what it imports: no
  * static import at all (built-ins are looked up, packages inlined), and at
  * run time only the SEPARATE files and those it `loads` (which it must).
@@ -228,28 +368,10 @@ export async function nodeBundle(
   } = {},
 ): Promise<number> {
   const result = await esbuild.build({
-    absWorkingDir: rootPath("."),
+    ...nodeOptions(of, runtime),
     entryPoints: [entry],
     outfile: output,
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    target: `node${NODE_FLOOR}`,
-    // Every free `Deno` is scripts/node_deno.ts's: nothing global.
-    inject: runtime ? [RUNTIME] : [],
-    // Bundled CommonJS (undici) requires built-ins only: look them up.
-    banner: of === undefined
-      ? {}
-      : { js: "const require = (id) => process.getBuiltinModule(id);" },
     plugins: [separatePlugin(of)],
-    // Other people's libraries, loaded only when needed, are minified (names
-    // kept: errors stay recognisable); pilotcli's own code is not, so that
-    // stack traces under PILOT_DEBUG=1 stay readable.
-    minify: of !== undefined,
-    keepNames: of !== undefined,
-    metafile: true,
-    logLevel: "silent",
-    legalComments: "inline",
   });
   const bundled = Object.values(result.metafile!.outputs)[0];
   if (runtime) {
@@ -261,27 +383,72 @@ export async function nodeBundle(
   if (loads.length > 0 && !code.startsWith(`${SHEBANG}\n`)) {
     throw new Error(`${entry}: the bundle does not start with "${SHEBANG}"`);
   }
-  const allowed = [
-    ...loads,
-    ...Object.values(SEPARATE).map(({ file }) => `./${file}`),
-  ];
   for (const file of loads) {
     if (!code.includes(JSON.stringify(file))) {
       throw new Error(`${entry}: the bundle does not load ${file}`);
     }
   }
-  for (const imported of bundled.imports) {
-    // Bundled CommonJS may require a built-in: the banner's `require`.
+  checkImports(entry, bundled.imports, loads, false);
+  return bundled.bytes;
+}
+
+/** The esbuild options of every bundle for Node (`of`: see nodeBundle). */
+function nodeOptions(
+  of?: string,
+  runtime = of === undefined,
+): esbuild.BuildOptions & { metafile: true } {
+  return {
+    absWorkingDir: rootPath("."),
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: `node${NODE_FLOOR}`,
+    // Every free `Deno` is scripts/node_deno.ts's: nothing global.
+    inject: runtime ? [RUNTIME] : [],
+    // Bundled CommonJS (undici) requires built-ins only: look them up.
+    banner: of === undefined
+      ? {}
+      : { js: "const require = (id) => process.getBuiltinModule(id);" } as {
+        [type: string]: string;
+      },
+    // Other people's libraries, loaded only when needed, are minified (names
+    // kept: errors stay recognisable); pilotcli's own code is not, so that
+    // stack traces under PILOT_DEBUG=1 stay readable.
+    minify: of !== undefined,
+    keepNames: of !== undefined,
+    metafile: true,
+    logLevel: "silent",
+    legalComments: "inline",
+  };
+}
+
+/**
+ * Fails unless a bundle imports nothing but, at run time, the SEPARATE files
+ * and `allowed` (and, when `chunks`, the shared chunks of a split build,
+ * statically). Bundled CommonJS may require a built-in: the banner's.
+ */
+function checkImports(
+  bundle: string,
+  imports: esbuild.Metafile["outputs"][string]["imports"],
+  allowed: readonly string[],
+  chunks: boolean,
+): void {
+  const files = [
+    ...allowed,
+    ...Object.values(SEPARATE).map(({ file }) => `./${file}`),
+  ];
+  for (const imported of imports) {
     if (imported.kind === "require-call" && isBuiltin(imported.path)) continue;
     if (
-      imported.kind !== "dynamic-import" || !allowed.includes(imported.path)
-    ) {
+      chunks && imported.kind === "import-statement" &&
+      basename(imported.path).startsWith("shared-")
+    ) continue;
+    if (imported.kind !== "dynamic-import" || !files.includes(imported.path)) {
       throw new Error(
-        `${entry}: the bundle still imports ${imported.path} (${imported.kind})`,
+        `${bundle}: the bundle still imports ${imported.path} (${imported.kind})`,
       );
     }
   }
-  return bundled.bytes;
 }
 
 /**
@@ -337,7 +504,7 @@ export async function checkDenoCalls(files: readonly string[]): Promise<void> {
 if (import.meta.main) {
   const build = await buildNpm(Deno.args[0]);
   console.log(
-    `${build.name}@${build.version} written to ${build.dir}: ${CLI} is ${
+    `${build.name}@${build.version} written to ${build.dir}: ${CLI} and its shared chunk are ${
       (build.cliBytes / 1024).toFixed(1)
     } KiB, ${LIB} ${
       (build.libBytes / 1024).toFixed(1)

@@ -16,5 +16,7 @@ import { nodeClient } from "./node_transport.ts";
 // loaded only then).
 setClientFactory(nodeClient);
 // pilotcli writes through Deno.stdout/stderr.writeSync, which is synchronous:
-// nothing is left queued at exit.
-process.exit(await main(process.argv.slice(2)));
+// nothing is left queued at exit. No top-level await: lib/cli.mjs imports
+// itself where src/ imports a module it contains (scripts/build_npm.ts, HOT),
+// and that import would wait for the end of an await here.
+main(process.argv.slice(2)).then((code) => process.exit(code));
