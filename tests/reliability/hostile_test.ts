@@ -197,11 +197,6 @@ function waits(c: HostileCase): boolean {
     c.steps.length > 1;
 }
 
-async function mkdir(path: string): Promise<string> {
-  await Deno.mkdir(path, { recursive: true });
-  return path;
-}
-
 async function runCase(
   { c, runtime, debug }: { c: HostileCase; runtime: Runtime; debug: boolean },
   root: TempRoot,
