@@ -33,13 +33,15 @@ export const RUNTIMES: readonly Runtime[] = ["deno", "bundle", "node"];
 
 let denoBundle: Promise<string> | undefined;
 
-/** Builds the Deno program once per test process; returns its path. */
+/**
+ * Builds the Deno program, once for every test process of the same sources
+ * (see {@linkcode installNodePackage}); returns its path.
+ */
 export function buildDenoBundle(): Promise<string> {
-  denoBundle ??= (async () => {
+  denoBundle ??= sharedBuild("bundle", async (dir) => {
     const { buildDeno } = await import("../../scripts/build_deno.ts");
-    const dir = await processTempDir("pilotcli-dist-");
     return (await buildDeno(`${dir}/pilotcli.js`)).path;
-  })();
+  });
   return denoBundle;
 }
 
@@ -72,7 +74,7 @@ let nodeInstall: Promise<NodeInstall> | undefined;
  * sees half of one. Installs a day old are removed.
  */
 export function installNodePackage(): Promise<NodeInstall> {
-  nodeInstall ??= sharedInstall();
+  nodeInstall ??= sharedBuild("npm", buildPackInstall);
   return nodeInstall;
 }
 
@@ -87,42 +89,51 @@ const NOT_BUILD_INPUT = new Set([
   "npm",
   "dist",
 ]);
-const SHARED_PREFIX = "pilotcli-test-npm-";
+const SHARED_PREFIX = "pilotcli-test-";
 const SHARED_MAX_AGE_MS = 24 * 3600 * 1000;
+let inputsHash: Promise<string> | undefined;
 
-async function sharedInstall(): Promise<NodeInstall> {
+/**
+ * What `build` makes in a directory, shared by the test processes of the
+ * same sources under `$TMPDIR/pilotcli-test-<kind>-<hash>`: made in a
+ * directory of its own and renamed into place, so that a process never
+ * sees half of one; what it returns is recorded beside it, its paths as
+ * they are once renamed.
+ */
+async function sharedBuild<T>(
+  kind: string,
+  build: (dir: string) => Promise<T>,
+): Promise<T> {
   const tmp = Deno.env.get("TMPDIR") ?? "/tmp";
-  const dir = `${tmp}/${SHARED_PREFIX}${await buildInputsHash()}`;
-  const recorded = `${dir}/install.json`;
+  inputsHash ??= buildInputsHash();
+  // "2": the layout of such a directory, for those an older suite left.
+  const dir = `${tmp}/${SHARED_PREFIX}${kind}-2-${await inputsHash}`;
+  const recorded = `${dir}/build.json`;
   try {
-    const install = JSON.parse(await Deno.readTextFile(recorded));
-    // In use: not a day old, whatever its age (see removeOldInstalls).
+    const made = JSON.parse(await Deno.readTextFile(recorded));
+    // In use: not a day old, whatever its age (see removeOldBuilds).
     const now = Date.now() / 1000;
     await Deno.utime(dir, now, now).catch(() => {});
-    return install as NodeInstall;
+    return made as T;
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   }
-  await removeOldInstalls(tmp);
+  await removeOldBuilds(tmp);
   const building = `${dir}.${crypto.randomUUID()}`;
   await Deno.mkdir(building);
   try {
-    const built = await buildPackInstall(building);
-    // Paths as they will be once renamed into place.
-    const install = JSON.parse(
+    const built = await build(building);
+    const made = JSON.parse(
       JSON.stringify(built).replaceAll(building, dir),
-    ) as NodeInstall;
-    await Deno.writeTextFile(
-      `${building}/install.json`,
-      JSON.stringify(install),
-    );
+    ) as T;
+    await Deno.writeTextFile(`${building}/build.json`, JSON.stringify(made));
     try {
       await Deno.rename(building, dir);
     } catch {
-      // Another test process got there first: use its install.
+      // Another test process got there first: use its build.
       await Deno.readTextFile(recorded);
     }
-    return install;
+    return made;
   } finally {
     await Deno.remove(building, { recursive: true }).catch(() => {});
   }
@@ -160,8 +171,8 @@ function hex(buffer: ArrayBuffer): string {
     .map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Removes shared installs (and abandoned builds) a day old; best effort. */
-async function removeOldInstalls(tmp: string): Promise<void> {
+/** Removes shared builds (and abandoned ones) a day old; best effort. */
+async function removeOldBuilds(tmp: string): Promise<void> {
   try {
     for await (const entry of Deno.readDir(tmp)) {
       if (!entry.name.startsWith(SHARED_PREFIX)) continue;
