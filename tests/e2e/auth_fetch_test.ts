@@ -13,7 +13,11 @@ import {
   type ResourceServer,
   startResourceServer,
 } from "../idp/resource_server.ts";
-import { installNodePackageInto, processTempDir } from "./cli.ts";
+import {
+  installNodePackageInto,
+  processTempDir,
+  runNodeScript,
+} from "./cli.ts";
 import { apiKeyLogin, USER, withWorld, type World } from "./harness.ts";
 
 /** How long the programs call, in seconds. */
@@ -161,27 +165,17 @@ async function nodeProgram(
 ): Promise<{ calls: number; failures: unknown[]; foreign: unknown }> {
   const dir = await processTempDir("pilotcli-node-authfetch-");
   await installNodePackageInto(dir);
-  const script = await Deno.makeTempFile({ dir, suffix: ".mjs" });
-  await Deno.writeTextFile(script, NODE_SCRIPT);
-  const { code, stdout, stderr } = await new Deno.Command("node", {
-    args: [script],
-    cwd: dir,
-    clearEnv: true,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: Deno.env.get("HOME") ?? "/root",
+  const { code, stdout: out, stderr: err } = await runNodeScript(
+    dir,
+    NODE_SCRIPT,
+    {
       ...options.env,
       TEST_SECONDS: String(SECONDS),
       TEST_PACE_MS: String(PACE_MS),
       TEST_USER: USER.username,
     },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout((SECONDS + 60) * 1000),
-  }).output();
-  const out = new TextDecoder().decode(stdout);
-  const err = new TextDecoder().decode(stderr);
+    (SECONDS + 60) * 1000,
+  );
   assert.equal(code, 0, err);
   // The library prints nothing, and no token.
   assert.equal(err, "");

@@ -257,6 +257,53 @@ export async function installNodePackageInto(dir: string): Promise<void> {
   await npm(["install", `--prefix=${dir}`, tarball, ...npmFlags(root)]);
 }
 
+/** What a Node program printed, and how it ended. */
+export interface NodeRun {
+  /** The exit code. */
+  code: number;
+  /** Its standard output, decoded. */
+  stdout: string;
+  /** Its standard error, decoded. */
+  stderr: string;
+}
+
+/**
+ * Runs `source` as an ES module under Node in `dir` (a project with the
+ * package installed, see installNodePackageInto), as a user's program runs:
+ * a clean environment with PATH, HOME and `env`, no standard input. It must
+ * end by itself within `timeoutMs`: nothing of the library may hold Node
+ * open (a timer, a socket, standard input).
+ */
+export async function runNodeScript(
+  dir: string,
+  source: string,
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<NodeRun> {
+  const script = await Deno.makeTempFile({ dir, suffix: ".mjs" });
+  await Deno.writeTextFile(script, source);
+  const { code, stdout, stderr } = await new Deno.Command("node", {
+    args: [script],
+    cwd: dir,
+    clearEnv: true,
+    env: {
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      HOME: Deno.env.get("HOME") ?? "/root",
+      ...env,
+    },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(timeoutMs),
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code,
+    stdout: decoder.decode(stdout),
+    stderr: decoder.decode(stderr),
+  };
+}
+
 /**
  * Flags of every npm call: offline, quiet, and a cache of our own in `root`
  * (the user's npm cache is neither read nor written).

@@ -13,6 +13,7 @@ import {
   installNodePackage,
   installNodePackageInto,
   processTempDir,
+  runNodeScript,
 } from "./cli.ts";
 import { API_KEY, exists, modeOf, USER, withWorld } from "./harness.ts";
 import { startProxy } from "./proxy.ts";
@@ -106,16 +107,11 @@ Deno.test("npm library on Node: log in with an API key, get the token, read the 
   // undici too.
   await withWorld({ runtime: "node", tls: true }, async (world) => {
     const proxy = await startProxy();
-    const script = await Deno.makeTempFile({ dir, suffix: ".mjs" });
     const otherConfigDir = `${world.configDir}-other`;
-    await Deno.writeTextFile(script, SCRIPT);
-    const { code, stdout, stderr } = await new Deno.Command("node", {
-      args: [script],
-      cwd: dir,
-      clearEnv: true,
-      env: {
-        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-        HOME: Deno.env.get("HOME") ?? "/root",
+    const { code, stdout: out, stderr: err } = await runNodeScript(
+      dir,
+      SCRIPT,
+      {
         PILOT_AUTH_URL: world.idp.issuer,
         PILOT_CONFIG_DIR: world.configDir,
         PILOT_CA_FILE: world.idp.ca!.file,
@@ -123,16 +119,8 @@ Deno.test("npm library on Node: log in with an API key, get the token, read the 
         TEST_API_KEY: API_KEY,
         TEST_OTHER_CONFIG_DIR: otherConfigDir,
       },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      // The script must end by itself: nothing of the library's may hold
-      // Node open (a timer, a socket, standard input).
-      signal: AbortSignal.timeout(30_000),
-    }).output().finally(() => proxy.close());
+    ).finally(() => proxy.close());
     assert.ok(proxy.connects.length > 0);
-    const out = new TextDecoder().decode(stdout);
-    const err = new TextDecoder().decode(stderr);
     assert.equal(code, 0, err);
     // The library prints nothing, and its results hold no secret.
     assert.equal(err, "");
@@ -180,10 +168,9 @@ Deno.test("npm library on Node: log in with an API key, get the token, read the 
 
 Deno.test("npm library on Node: a host's own Deno global is never used", async () => {
   const dir = await nodeProject();
-  const script = await Deno.makeTempFile({ dir, suffix: ".mjs" });
   // A host's Deno (another library's shim, say) that notes every use.
-  await Deno.writeTextFile(
-    script,
+  const { code, stdout, stderr } = await runNodeScript(
+    dir,
     `
 const used = [];
 globalThis.Deno = new Proxy({}, {
@@ -194,22 +181,14 @@ const { readSession } = await import("${PACKAGE}");
 const error = await readSession().catch((error) => error);
 console.log(JSON.stringify({ used, message: error.message }));
 `,
-  );
-  const { code, stdout, stderr } = await new Deno.Command("node", {
-    args: [script],
-    cwd: dir,
-    clearEnv: true,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    {
       // No session there: the library says so without asking the server.
       PILOT_AUTH_URL: "http://127.0.0.1:9/realms/pilot",
       PILOT_CONFIG_DIR: "/nonexistent/pilotcli",
     },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(code, 0, new TextDecoder().decode(stderr));
-  assert.deepEqual(JSON.parse(new TextDecoder().decode(stdout)), {
+  );
+  assert.equal(code, 0, stderr);
+  assert.deepEqual(JSON.parse(stdout), {
     used: [],
     message: new SessionMissing().message,
   });
