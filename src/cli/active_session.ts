@@ -9,10 +9,10 @@
 
 import type { DiscoveryCache } from "../auth/discovery.ts";
 import type { AuthConfig } from "../config.ts";
-import type {
+import {
   SessionCore,
-  SessionWarning,
-  UseOptions as CoreUseOptions,
+  type SessionWarning,
+  type UseOptions as CoreUseOptions,
 } from "../core/session_core.ts";
 import { SessionOfAnotherServer } from "../errors.ts";
 import type { Session } from "../session/session.ts";
@@ -75,22 +75,19 @@ function warningLine(warning: SessionWarning): string {
  * The session core for this command's context: the settings (permissions
  * checked), the store of the config dir, warnings on stderr.
  */
-export async function openSessionCore(
+export function openSessionCore(
   ctx: Context,
   profileFlag?: string,
-): Promise<
-  {
-    core: SessionCore;
-    auth: AuthConfig;
-    idleTimeout: number;
-    profile: string | null;
-  }
-> {
+): {
+  core: SessionCore;
+  auth: AuthConfig;
+  idleTimeout: number;
+  profile: string | null;
+} {
   const { auth, dir, idleTimeout, profile } = readCheckedSettings(ctx, {
     profile: profileFlag,
   });
-  const store = await ctx.openStore(dir, profile ?? undefined);
-  const { SessionCore } = await import("../core/session_core.ts");
+  const store = ctx.openStore(dir, profile ?? undefined);
   const core = new SessionCore({
     store,
     clock: ctx.clock,
@@ -113,7 +110,7 @@ export async function useSession(
   ctx: Context,
   options: UseOptions,
 ): Promise<ActiveSession> {
-  const { core, idleTimeout, profile } = await openSessionCore(
+  const { core, idleTimeout, profile } = openSessionCore(
     ctx,
     options.profile,
   );

@@ -1,16 +1,21 @@
 /**
- * Where each command's run function lives, loaded only when it runs:
- * `main` loads the one the arguments name (parse.ts).
+ * Where each command's run function lives: `main` loads the one the
+ * arguments name (parse.ts). `user status` and `user token`, which scripts
+ * run most and which need the session's modules anyway, are imported
+ * statically; the others load only when they run (docs/benchmarks.md).
  *
  * @module
  */
+
+import { statusCommand } from "./status.ts";
+import { tokenCommand } from "./token.ts";
 
 /** The loaders of the commands, by their route. */
 export const COMMANDS = {
   "user login": async () => (await import("./login.ts")).loginCommand,
   "user logout": async () => (await import("./logout.ts")).logoutCommand,
-  "user status": async () => (await import("./status.ts")).statusCommand,
-  "user token": async () => (await import("./token.ts")).tokenCommand,
+  "user status": () => Promise.resolve(statusCommand),
+  "user token": () => Promise.resolve(tokenCommand),
   "api": async () => (await import("./api.ts")).apiCommand,
   "profile add": async () => (await import("./profile.ts")).profileAddCommand,
   "profile list": async () => (await import("./profile.ts")).profileListCommand,

@@ -32,7 +32,7 @@ export interface Context {
   readonly signal: AbortSignal;
   /**
    * The session store of a config dir, of `profile` or else the one of
-   * PILOT_AUTH_URL (loaded on first use: --help needs none).
+   * PILOT_AUTH_URL.
    */
-  openStore(dir: string, profile?: string): Promise<SessionStore>;
+  openStore(dir: string, profile?: string): SessionStore;
 }

@@ -29,7 +29,7 @@ export async function runLogin(
   ctx: Context,
   options: LoginFlags,
 ): Promise<void> {
-  const { core } = await openSessionCore(ctx, options.profile);
+  const { core } = openSessionCore(ctx, options.profile);
   // Corrupt sessions moved aside by earlier runs end with this login.
   const leftovers = await core.beginLogin();
   const apiKey = await resolveApiKey(ctx, options.apiKey);

@@ -51,7 +51,7 @@ for (const terminal of [false, true]) {
         fetch: () => Promise.reject(new Error("no network in this test")),
         clock: systemClock,
         signal: controller.signal,
-        openStore: (path) => Promise.resolve(new FileSessionStore(path)),
+        openStore: (path) => new FileSessionStore(path),
       };
       const login = runLogin(ctx, { apiKey: "-" });
       await read;

@@ -39,8 +39,10 @@ async function run(
 Deno.test("main: a failure is one line on stderr, with its exit code", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const store = () => Promise.resolve(new FileSessionStore(dir));
-    const broken = () => Promise.reject(new Error("disk on fire"));
+    const store = () => new FileSessionStore(dir);
+    const broken = () => {
+      throw new Error("disk on fire");
+    };
     const env = {
       PILOT_AUTH_URL: "http://127.0.0.1:9/realms/x",
       PILOT_CONFIG_DIR: dir,
@@ -87,7 +89,9 @@ Deno.test("main: PILOT_DEBUG=1 adds the causes", async () => {
     PILOT_CONFIG_DIR: "/nonexistent",
     PILOT_DEBUG: "1",
   };
-  const broken = () => Promise.reject(new Error("disk on fire"));
+  const broken = () => {
+    throw new Error("disk on fire");
+  };
   for (const args of [["user", "token"], ["user", "status", "--json"]]) {
     const { code, stderr } = await run(args, env, broken);
     assert.equal(code, 1);

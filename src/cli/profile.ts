@@ -183,7 +183,7 @@ export async function runProfileList(
   const rows = [];
   for (const name of names) {
     const profile = config.profiles[name];
-    const store = await ctx.openStore(file.dir, name);
+    const store = ctx.openStore(file.dir, name);
     const idle = envIdle ?? profile.idleTimeout ?? readIdleTimeout(ctx.env);
     rows.push({
       name,
@@ -233,7 +233,7 @@ export async function runProfileRemove(
   const names = profileNames(file.read());
   if (!names.includes(name)) throw new ProfileUnknown(name, names);
   // Permissions and the session's files checked before the question.
-  const { core } = await openSessionCore(ctx, name);
+  const { core } = openSessionCore(ctx, name);
   const session = await core.store.readLocked();
   if (!flags.yes) {
     const yes = await confirm(ctx, profileRemovePrompt(name));

@@ -10,6 +10,7 @@ import { isDebug } from "../config.ts";
 import { fileWriter, LineReader, quietWhenClosed } from "../ui/io.ts";
 import { corruptSessionMoved, lockWaitLine } from "../ui/messages.ts";
 import { systemClock } from "../core/clock.ts";
+import { FileSessionStore, sessionFileName } from "../session/store.ts";
 import type { Context } from "./context.ts";
 
 /**
@@ -31,10 +32,7 @@ export function runtimeContext(signal: AbortSignal): Context {
     signal,
     // Warnings go to the stderr of the context the store is opened from, so
     // a context that replaces stderr (the library's, silent) silences them.
-    async openStore(dir, profile) {
-      const { FileSessionStore, sessionFileName } = await import(
-        "../session/store.ts"
-      );
+    openStore(dir, profile) {
       const lock = sessionFileName(profile).replace(/\.json$/, ".lock");
       return new FileSessionStore(dir, {
         profile,

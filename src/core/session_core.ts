@@ -17,6 +17,11 @@
 import type { Clock, DeviceAuthorization } from "../auth/device.ts";
 import type { DiscoveryCache, Endpoints } from "../auth/discovery.ts";
 import type { Fetch } from "../auth/http.ts";
+import {
+  needsRefresh,
+  RefreshRejectedError,
+  refreshTokens,
+} from "../auth/refresh.ts";
 import { type TokenSet, usernameOf } from "../auth/tokens.ts";
 import type { AuthConfig } from "../config.ts";
 import {
@@ -33,8 +38,9 @@ import { registerSecret } from "../redact.ts";
 import type { Session } from "../session/session.ts";
 import type { SessionStore } from "../session/store.ts";
 
-// The network modules load only when a session needs the server (refresh,
-// idle end, logout), so that `user status` starts fast.
+// The refresh check is imported statically: `user token` asks it on every
+// run. The other network calls (discovery, API key, revocation, device
+// login) load when a session needs them, which `user status` never does.
 
 /** Something the session core could not do that did not stop it. */
 export type SessionWarning =
@@ -183,7 +189,7 @@ export class SessionCore {
           now >= current.refreshTokenExpiresAt;
         let tokens: TokenSet | undefined;
         const stale = options.fresh &&
-          ((await import("../auth/refresh.ts")).needsRefresh(current, now) ||
+          (needsRefresh(current, now) ||
             (options.minTtl !== undefined &&
               current.accessTokenExpiresAt - now <= options.minTtl) ||
             current.accessToken === options.rejected);
@@ -242,9 +248,6 @@ export class SessionCore {
     const { auth } = this.#deps;
     const options = this.#requestOptions();
     if (!refreshExpired) {
-      const { RefreshRejectedError, refreshTokens } = await import(
-        "../auth/refresh.ts"
-      );
       try {
         const { tokenEndpoint } = await this.endpoints();
         return await refreshTokens(
