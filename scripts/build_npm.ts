@@ -7,10 +7,11 @@
  *                             the library as the package's export
  *     npm/bin/pilotcli.mjs    the program, `#!/usr/bin/env node`: answers help
  *                             and version itself, loads lib/cli.mjs for the rest
- *     npm/lib/cli.mjs         the CLI: what `user status` and `user token` run
- *     npm/lib/cold.mjs        the commands they never run (login, logout, api,
- *                             profile, completions) and the network code
- *     npm/lib/shared-*.mjs    the code both of those use (its state included)
+ *     npm/lib/cli.mjs         the CLI: what `user status` and `user token` run,
+ *                             and what the other commands use of it
+ *     npm/lib/cold.mjs        the modules only the other commands load (login,
+ *                             logout, api, profile, completions, most of the
+ *                             network code), importing the rest from cli.mjs
  *     npm/lib/mod.mjs         the library API of src/lib.ts as one ES module
  *     npm/lib/qrcode.mjs      qrcode-generator, the QR encoder, for both
  *     npm/lib/undici.mjs      the part of undici used for a CA file or a proxy
@@ -69,7 +70,7 @@ export interface NpmBuild {
   bin: string;
   /** The CLI's bundle's path. */
   cli: string;
-  /** What `user status` loads of the CLI in bytes: lib/cli.mjs and the chunk it shares. */
+  /** What `user status` loads of the CLI in bytes: lib/cli.mjs. */
   cliBytes: number;
   /** The library's bundle's path. */
   lib: string;
@@ -93,22 +94,12 @@ const CLI_ENTRY = "scripts/npm_entry.ts";
 const CLI = "lib/cli.mjs";
 const COLD = "lib/cold.mjs";
 /**
- * The modules that src/ imports dynamically, in two groups. HOT: those that
- * `user status` and `user token` load; lib/cli.mjs contains and re-exports
- * them, so their `import()` becomes one of lib/cli.mjs itself. COLD: the
- * rest, all in lib/cold.mjs. Node compiles a whole file when it loads it,
- * and one file per module loads slower than one big file
- * (docs/benchmarks.md): three files it is. A dynamic import of a module in
- * neither list fails the build.
+ * The modules that the CLI imports dynamically: those `user status` and
+ * `user token` never load. They go to lib/cold.mjs, and the rest of the CLI
+ * to lib/cli.mjs. Node compiles a whole file when it loads it, and one file
+ * per module loads slower than one big file (docs/benchmarks.md): two files
+ * it is. A dynamic import of a module not listed fails the build.
  */
-const HOT = [
-  "src/cli/status.ts",
-  "src/cli/token.ts",
-  "src/session/store.ts",
-  "src/core/session_core.ts",
-  // Whether the access token needs a refresh: asked by every `user token`.
-  "src/auth/refresh.ts",
-];
 const COLD_MODULES = [
   "src/cli/login.ts",
   "src/cli/logout.ts",
@@ -248,6 +239,31 @@ function separatePlugin(of: string | undefined): esbuild.Plugin {
 }
 
 /**
+ * The names each of `files` exports, read by esbuild without bundling.
+ *
+ * @param files paths relative to the repository (or absolute)
+ */
+async function exportsOf(
+  files: readonly string[],
+): Promise<Map<string, string[]>> {
+  const result = await esbuild.build({
+    absWorkingDir: rootPath("."),
+    entryPoints: [...files],
+    outdir: "names",
+    bundle: false,
+    write: false,
+    format: "esm",
+    metafile: true,
+    logLevel: "silent",
+  });
+  return new Map(
+    Object.values(result.metafile!.outputs).map((
+      output,
+    ) => [output.entryPoint!, output.exports]),
+  );
+}
+
+/**
  * A module that re-exports everything `files` export under the same names,
  * then imports `last` (evaluated after them).
  *
@@ -260,94 +276,220 @@ export async function reexports(
   files: readonly string[],
   last?: string,
 ): Promise<string> {
-  const result = await esbuild.build({
-    absWorkingDir: rootPath("."),
-    entryPoints: [...files],
-    outdir: "names",
-    bundle: false,
-    write: false,
-    format: "esm",
-    metafile: true,
-    logLevel: "silent",
-  });
   const seen = new Set<string>();
   const lines: string[] = [];
-  for (const output of Object.values(result.metafile!.outputs)) {
-    for (const name of output.exports) {
+  for (const [file, names] of await exportsOf(files)) {
+    for (const name of names) {
       if (seen.has(name)) {
         throw new Error(`${files.join(", ")}: more than one exports ${name}`);
       }
       seen.add(name);
     }
-    lines.push(
-      `export { ${output.exports.join(", ")} } from "./${output.entryPoint}";`,
-    );
+    lines.push(`export { ${names.join(", ")} } from "./${file}";`);
   }
   if (last !== undefined) lines.push(`import "./${last}";`);
   return lines.join("\n");
 }
 
 /**
- * Bundles the CLI into lib/cli.mjs, lib/cold.mjs and the chunk they share,
- * which holds the state both use (error classes, the secrets to redact); see
- * HOT. Checks the result as {@linkcode nodeBundle} does, and returns the
- * bytes that `user status` loads: lib/cli.mjs and the chunk.
+ * The name under which lib/cli.mjs exports `name` of the module `file`, for
+ * lib/cold.mjs: unique across modules (`src/session/store.ts`'s
+ * `FileSessionStore` is `src_session_store$FileSessionStore`).
+ */
+function sharedName(file: string, name: string): string {
+  return `${file.replace(/\.ts$/, "").replace(/[^A-Za-z0-9]/g, "_")}$${name}`;
+}
+
+/**
+ * What the modules `files` import of the modules `from`: each imported
+ * module's names, read from the TypeScript syntax tree; all of a module's
+ * names (`all`) where it is imported whole (`import * as`, `import()`).
+ * Type-only imports are left out: they are gone from the bundle.
+ *
+ * @param files the importing modules, paths relative to the repository
+ * @param all the names of each module of `from`
+ */
+export async function importedNames(
+  files: readonly string[],
+  all: ReadonlyMap<string, readonly string[]>,
+): Promise<Map<string, Set<string>>> {
+  const used = new Map<string, Set<string>>();
+  const add = (file: string, specifier: string, names?: string[]) => {
+    const target = relativeTo(
+      rootPath("."),
+      rootPath(`${file.slice(0, file.lastIndexOf("/"))}/${specifier}`),
+    );
+    const known = all.get(target);
+    if (known === undefined) return;
+    const set = used.get(target) ?? new Set();
+    for (const name of names ?? known) set.add(name);
+    used.set(target, set);
+  };
+  for (const file of files) {
+    const source = ts.createSourceFile(
+      file,
+      await Deno.readTextFile(rootPath(file)),
+      ts.ScriptTarget.Latest,
+      true,
+    );
+    const visit = (node: ts.Node): void => {
+      if (
+        (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+        node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier) &&
+        !(ts.isImportDeclaration(node)
+          ? node.importClause?.isTypeOnly
+          : node.isTypeOnly)
+      ) {
+        const bindings = ts.isImportDeclaration(node)
+          ? node.importClause?.namedBindings
+          : node.exportClause;
+        const named = bindings !== undefined &&
+            (ts.isNamedImports(bindings) || ts.isNamedExports(bindings))
+          ? bindings.elements.filter((element) => !element.isTypeOnly).map(
+            (element) => (element.propertyName ?? element.name).text,
+          )
+          : undefined;
+        const defaultOnly = ts.isImportDeclaration(node) &&
+          node.importClause?.name !== undefined && bindings === undefined;
+        add(file, node.moduleSpecifier.text, defaultOnly ? ["default"] : named);
+      } else if (
+        ts.isCallExpression(node) &&
+        node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+        node.arguments.length === 1 && ts.isStringLiteral(node.arguments[0])
+      ) {
+        add(file, node.arguments[0].text);
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+  }
+  return used;
+}
+
+/**
+ * Bundles the CLI into two files (see COLD_MODULES): lib/cli.mjs, whole, and
+ * lib/cold.mjs with the modules only the other commands load, which imports
+ * what it uses of the others from lib/cli.mjs, so that state both use (error
+ * classes, the secrets to redact, the Node runtime) exists once. Checks the
+ * result as {@linkcode nodeBundle} does, and returns the bytes of
+ * lib/cli.mjs, what `user status` loads.
  */
 async function cliBundle(outDir: string): Promise<number> {
-  const entries = {
-    cli: await reexports(HOT, CLI_ENTRY),
-    cold: await reexports(COLD_MODULES),
-  };
-  const result = await esbuild.build({
-    ...nodeOptions(),
-    entryPoints: Object.fromEntries(
-      Object.keys(entries).map((name) => [name, `pilotcli-entry:${name}`]),
-    ),
-    outdir: `${outDir}/lib`,
-    splitting: true,
-    chunkNames: "shared-[hash]",
-    outExtension: { ".js": ".mjs" },
-    plugins: [separatePlugin(undefined), {
-      name: "pilotcli-cli-files",
-      setup(build) {
-        build.onResolve({ filter: /^pilotcli-entry:/ }, ({ path }) => ({
-          path: path.slice(path.indexOf(":") + 1),
-          namespace: "pilotcli-entry",
-        }));
-        build.onLoad(
-          { filter: /.*/, namespace: "pilotcli-entry" },
-          ({ path }) => ({
-            contents: entries[path as keyof typeof entries],
-            resolveDir: rootPath("."),
-            loader: "ts",
-          }),
-        );
-        build.onResolve({ filter: /\.ts$/ }, ({ kind, path, resolveDir }) => {
-          if (kind !== "dynamic-import") return undefined;
-          const file = relativeTo(rootPath("."), `${resolveDir}/${path}`);
-          if (HOT.includes(file)) {
-            return { path: `./${basename(CLI)}`, external: true };
-          }
-          if (COLD_MODULES.includes(file)) {
-            return { path: `./${basename(COLD)}`, external: true };
-          }
+  const cliFile = `${outDir}/${CLI}`;
+  const repoFile = ({ path, resolveDir }: esbuild.OnResolveArgs) =>
+    relativeTo(rootPath("."), `${resolveDir}/${path}`);
+  // The cold modules go to lib/cold.mjs; an unlisted dynamic import fails.
+  const dynamicImports: esbuild.Plugin = {
+    name: "pilotcli-dynamic-imports",
+    setup(build) {
+      build.onResolve({ filter: /\.ts$/ }, (args) => {
+        if (args.kind !== "dynamic-import") return undefined;
+        const file = repoFile(args);
+        if (!COLD_MODULES.includes(file)) {
           throw new Error(
-            `${file}: imported dynamically, but in neither HOT nor COLD_MODULES (scripts/build_npm.ts)`,
+            `${file}: imported dynamically, but not in COLD_MODULES (scripts/build_npm.ts)`,
           );
-        });
-      },
-    }],
+        }
+        return build.initialOptions.outfile === cliFile
+          ? { path: `./${basename(COLD)}`, external: true }
+          : undefined;
+      });
+    },
+  };
+  // lib/cold.mjs takes the modules lib/cli.mjs holds from it, `names` of each.
+  const fromCli = (names: ReadonlyMap<string, Iterable<string>>) => ({
+    name: "pilotcli-from-cli",
+    setup(build: esbuild.PluginBuild) {
+      build.onResolve({ filter: /\.ts$/ }, (args) => {
+        const file = repoFile(args);
+        return names.has(file)
+          ? { path: file, namespace: "pilotcli-from-cli" }
+          : undefined;
+      });
+      build.onResolve(
+        { filter: /^\.\/cli\.mjs$/, namespace: "pilotcli-from-cli" },
+        ({ path }) => ({ path, external: true }),
+      );
+      build.onLoad(
+        { filter: /.*/, namespace: "pilotcli-from-cli" },
+        ({ path }) => ({
+          contents: `export { ${
+            [...names.get(path)!].map((name) =>
+              `${sharedName(path, name)} as ${name}`
+            ).join(", ")
+          } } from "./${basename(CLI)}";`,
+          loader: "js",
+        }),
+      );
+    },
   });
-  const outputs = Object.entries(result.metafile!.outputs);
+  const build = async (
+    entry: string,
+    outfile: string,
+    plugins: esbuild.Plugin[],
+    write = true,
+  ) =>
+    await esbuild.build({
+      ...nodeOptions(),
+      stdin: {
+        contents: entry,
+        resolveDir: rootPath("."),
+        sourcefile: basename(outfile),
+        loader: "ts",
+      },
+      outfile,
+      write,
+      plugins: [separatePlugin(undefined), dynamicImports, ...plugins],
+    });
+  const inputs = (result: esbuild.BuildResult<{ metafile: true }>) =>
+    Object.keys(Object.values(result.metafile.outputs)[0].inputs)
+      .filter((path) => /^(src|scripts)\/.*\.ts$/.test(path));
+  // Which modules lib/cli.mjs holds, and which of their names lib/cold.mjs
+  // imports (the names of all of them would leave nothing to tree-shake).
+  const cliEntry = `import "./${CLI_ENTRY}";`;
+  const held = await exportsOf(
+    inputs(await build(cliEntry, cliFile, [], false)),
+  );
+  const coldEntry = await reexports(COLD_MODULES);
+  const coldFile = `${outDir}/${COLD}`;
+  const coldOnly = inputs(
+    await build(coldEntry, coldFile, [fromCli(held)], false),
+  ).filter((file) => !held.has(file));
+  const shared = await importedNames(coldOnly, held);
+  // The runtime is injected, not imported: one for both files too.
+  shared.set(RUNTIME, new Set(held.get(RUNTIME)));
+  const cli = await build(
+    [
+      ...[...shared].map(([file, names]) =>
+        `export { ${
+          [...names].map((name) => `${name} as ${sharedName(file, name)}`)
+            .join(", ")
+        } } from "./${file}";`
+      ),
+      cliEntry,
+    ].join("\n"),
+    cliFile,
+    [],
+  );
+  const cold = await build(coldEntry, coldFile, [fromCli(shared)]);
+  const outputs = [
+    ...Object.entries(cli.metafile.outputs),
+    ...Object.entries(cold.metafile.outputs),
+  ];
   await checkDenoCalls(
     [...new Set(outputs.flatMap(([, output]) => Object.keys(output.inputs)))]
       .filter((path) => path.startsWith("src/")),
   );
-  const allowed = [`./${basename(CLI)}`, `./${basename(COLD)}`];
   let bytes = 0;
   for (const [path, output] of outputs) {
-    checkImports(path, output.imports, allowed, true);
-    if (!path.endsWith(COLD)) bytes += output.bytes;
+    const isCli = path.endsWith(CLI);
+    checkImports(
+      path,
+      output.imports,
+      isCli ? [`./${basename(COLD)}`] : [],
+      isCli ? undefined : `./${basename(CLI)}`,
+    );
+    if (isCli) bytes = output.bytes;
   }
   return bytes;
 }
@@ -371,7 +513,17 @@ export async function nodeBundle(
     ...nodeOptions(of, runtime),
     entryPoints: [entry],
     outfile: output,
-    plugins: [separatePlugin(of)],
+    plugins: [separatePlugin(of), {
+      // What it loads is a file of the package, left to run time.
+      name: "pilotcli-loads",
+      setup(build) {
+        build.onResolve(
+          { filter: /^\.\.?\// },
+          ({ path }) =>
+            loads.includes(path) ? { path, external: true } : undefined,
+        );
+      },
+    }],
   });
   const bundled = Object.values(result.metafile!.outputs)[0];
   if (runtime) {
@@ -388,7 +540,7 @@ export async function nodeBundle(
       throw new Error(`${entry}: the bundle does not load ${file}`);
     }
   }
-  checkImports(entry, bundled.imports, loads, false);
+  checkImports(entry, bundled.imports, loads);
   return bundled.bytes;
 }
 
@@ -424,14 +576,14 @@ function nodeOptions(
 
 /**
  * Fails unless a bundle imports nothing but, at run time, the SEPARATE files
- * and `allowed` (and, when `chunks`, the shared chunks of a split build,
- * statically). Bundled CommonJS may require a built-in: the banner's.
+ * and `allowed`, and statically `statically` alone (lib/cold.mjs imports
+ * lib/cli.mjs). Bundled CommonJS may require a built-in: the banner's.
  */
 function checkImports(
   bundle: string,
   imports: esbuild.Metafile["outputs"][string]["imports"],
   allowed: readonly string[],
-  chunks: boolean,
+  statically?: string,
 ): void {
   const files = [
     ...allowed,
@@ -440,8 +592,7 @@ function checkImports(
   for (const imported of imports) {
     if (imported.kind === "require-call" && isBuiltin(imported.path)) continue;
     if (
-      chunks && imported.kind === "import-statement" &&
-      basename(imported.path).startsWith("shared-")
+      imported.kind === "import-statement" && imported.path === statically
     ) continue;
     if (imported.kind !== "dynamic-import" || !files.includes(imported.path)) {
       throw new Error(
@@ -504,7 +655,7 @@ export async function checkDenoCalls(files: readonly string[]): Promise<void> {
 if (import.meta.main) {
   const build = await buildNpm(Deno.args[0]);
   console.log(
-    `${build.name}@${build.version} written to ${build.dir}: ${CLI} and its shared chunk are ${
+    `${build.name}@${build.version} written to ${build.dir}: ${CLI} is ${
       (build.cliBytes / 1024).toFixed(1)
     } KiB, ${LIB} ${
       (build.libBytes / 1024).toFixed(1)

@@ -34,8 +34,9 @@ if (typeof process.getBuiltinModule !== "function") {
 }
 const answer = quickAnswer(process.argv.slice(2));
 if (answer === undefined) {
-  // A computed specifier, so that the bundler leaves the import to run time.
-  await import(new URL("../lib/cli.mjs", import.meta.url).href);
+  // Left to run time by the build (scripts/build_npm.ts); a plain relative
+  // specifier, as a URL made from import.meta costs Node a module more.
+  await import("../lib/cli.mjs");
 } else {
   write(1, answer);
 }

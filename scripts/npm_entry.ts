@@ -16,7 +16,7 @@ import { nodeClient } from "./node_transport.ts";
 // loaded only then).
 setClientFactory(nodeClient);
 // pilotcli writes through Deno.stdout/stderr.writeSync, which is synchronous:
-// nothing is left queued at exit. No top-level await: lib/cli.mjs imports
-// itself where src/ imports a module it contains (scripts/build_npm.ts, HOT),
-// and that import would wait for the end of an await here.
+// nothing is left queued at exit. No top-level await: lib/cold.mjs imports
+// lib/cli.mjs (scripts/build_npm.ts), and that import would wait for the end
+// of an await here.
 main(process.argv.slice(2)).then((code) => process.exit(code));
