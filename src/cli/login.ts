@@ -22,6 +22,7 @@ import type { LoginFlags } from "./spec.ts";
 import type { Context } from "./context.ts";
 import { openSessionCore } from "./active_session.ts";
 import { asCliError } from "./failure.ts";
+import { checkEnvPermission } from "./settings.ts";
 import { startBrowserHelp } from "./web.ts";
 
 /** Logs in and stores the session; an existing session is replaced only on success. */
@@ -29,6 +30,9 @@ export async function runLogin(
   ctx: Context,
   options: LoginFlags,
 ): Promise<void> {
+  // All variables now: a login must not stop for one once the server has
+  // issued a code (the browser's are read after that).
+  checkEnvPermission();
   const { core } = openSessionCore(ctx, options.profile);
   // Corrupt sessions moved aside by earlier runs end with this login.
   const leftovers = await core.beginLogin();

@@ -42,11 +42,7 @@ import { inertJson } from "../ui/terminal_text.ts";
 import { openSessionCore } from "./active_session.ts";
 import type { Context } from "./context.ts";
 import { confirm } from "./logout.ts";
-import {
-  checkDirPermission,
-  checkEnvPermission,
-  checkPermissions,
-} from "./settings.ts";
+import { checkDirPermission, checkPermissions } from "./settings.ts";
 import type {
   ProfileAddFlags,
   ProfileListFlags,
@@ -60,7 +56,6 @@ function usage(line: string): CliError {
 
 /** The config file of this context, its permissions checked. */
 function configFile(ctx: Context): ConfigFile {
-  checkEnvPermission();
   const dir = configDir(ctx.env, ctx.os);
   checkDirPermission(dir);
   return new ConfigFile(dir, { signal: ctx.signal });

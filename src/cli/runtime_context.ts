@@ -12,6 +12,7 @@ import { corruptSessionMoved, lockWaitLine } from "../ui/messages.ts";
 import { systemClock } from "../core/clock.ts";
 import { FileSessionStore, sessionFileName } from "../session/store.ts";
 import type { Context } from "./context.ts";
+import { permittedEnv } from "./settings.ts";
 
 /**
  * The Context of a real run, on the Deno namespace: Deno's own, or on Node
@@ -21,13 +22,14 @@ export function runtimeContext(signal: AbortSignal): Context {
   // `pilotcli user status | head -0` ends quietly, as `head` expects.
   const stdout = quietWhenClosed(fileWriter(Deno.stdout));
   const stderr = fileWriter(Deno.stderr);
+  const env = permittedEnv(Deno.env);
   return {
     stdout,
     stderr,
     stdin: new LineReader(() => Deno.stdin.readable, Deno.stdin),
-    env: Deno.env,
+    env,
     os: Deno.build.os,
-    fetch: transportFetch(Deno.env),
+    fetch: transportFetch(env),
     clock: systemClock,
     signal,
     // Warnings go to the stderr of the context the store is opened from, so

@@ -11,6 +11,7 @@ import {
   apiUrlOf,
   type AuthConfig,
   configDir,
+  type Env,
   ENV_VARS,
   readHttpTimeoutMs,
 } from "../config.ts";
@@ -60,18 +61,43 @@ function missing(flags: string): CliError {
   );
 }
 
+function envMissing(): CliError {
+  return missing(
+    `pilotcli may not read its environment variables, so it needs --allow-env=${
+      ENV_VARS.join(",")
+    }`,
+  );
+}
+
 /**
- * Checks that Deno lets pilotcli read its environment variables; throws
- * the line naming the flag to add when it does not.
+ * Checks that Deno lets pilotcli read all its environment variables; throws
+ * the line naming the flag to add when it does not. For `user login`, which
+ * must not stop for a missing variable once the server has issued a code.
  */
 export function checkEnvPermission(): void {
   if (!ENV_VARS.every((variable) => granted({ name: "env", variable }))) {
-    throw missing(
-      `pilotcli may not read its environment variables, so it needs --allow-env=${
-        ENV_VARS.join(",")
-      }`,
-    );
+    throw envMissing();
   }
+}
+
+/**
+ * The environment `env`, each variable's permission checked on its first
+ * read: one left out of --allow-env is the line naming the flag to add,
+ * never Deno's prompt or a NotCapable stack. A command asks only for the
+ * variables it reads (`user status`: 8 of 25), and the first of them is
+ * read before anything else is done.
+ */
+export function permittedEnv(env: Env): Env {
+  const checked = new Set<string>();
+  return {
+    get(name) {
+      if (!checked.has(name)) {
+        if (!granted({ name: "env", variable: name })) throw envMissing();
+        checked.add(name);
+      }
+      return env.get(name);
+    },
+  };
 }
 
 /**
@@ -159,14 +185,14 @@ export function checkPermissions(ctx: Context, settings: Settings): void {
 }
 
 /**
- * The settings, each permission they need checked first: reading the
- * environment before it is read, the rest once it is known what to ask for.
+ * The settings, each permission they need checked first: each variable as
+ * it is read (the context's env is {@linkcode permittedEnv}'s), the rest
+ * once it is known what to ask for.
  */
 export function readCheckedSettings(
   ctx: Context,
   wanted: SettingsWanted = {},
 ): Settings {
-  checkEnvPermission();
   const settings = readSettings(ctx, wanted);
   checkPermissions(ctx, settings);
   return settings;

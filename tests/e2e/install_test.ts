@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import { approveOverHttp } from "../idp/person_http.ts";
+import { ENV_VARS } from "../../src/config.ts";
 import { LOGOUT_DONE, WELCOME } from "../../src/ui/messages.ts";
 import { buildDenoBundle, permissionFlags } from "./cli.ts";
 import { USER, withWorld } from "./harness.ts";
@@ -103,25 +104,56 @@ Deno.test("deno install: the installed pilotcli logs in, shows status, logs out"
   });
 });
 
+const ENV_LINE =
+  `may not read its environment variables, so it needs --allow-env=${
+    ENV_VARS.join(",")
+  }`;
+
+/** --allow-env without `name`. */
+function envWithout(name: string): (flag: string) => string {
+  return (f) =>
+    f.startsWith("--allow-env=")
+      ? `--allow-env=${ENV_VARS.filter((v) => v !== name).join(",")}`
+      : f;
+}
+
 const NARROWER: [
   what: string,
   swap: (flag: string) => string,
   need: (host: string, dir: string) => string,
+  args: string[],
 ][] = [
   [
     "--allow-net for another host",
     (f) => f.startsWith("--allow-net=") ? "--allow-net=example.org" : f,
     (host) => `may not connect to ${host}, so it needs --allow-net=${host}`,
+    ["user", "login", "--no-qr"],
   ],
   [
     "read and write on another dir",
     (f) => f.replace(/^(--allow-(read|write))=.*/, "$1=/nonexistent"),
     (_, dir) =>
       `may not use its config dir ${dir}, so it needs --allow-read=${dir} --allow-write=${dir}`,
+    ["user", "login", "--no-qr"],
+  ],
+  // Login asks for every variable before it starts: BROWSER is read only
+  // once the server has issued a code (--web: to open it at once).
+  [
+    "--allow-env without BROWSER",
+    envWithout("BROWSER"),
+    () => ENV_LINE,
+    ["user", "login", "--no-qr", "--web"],
+  ],
+  // Other commands ask for each variable as they first read it.
+  [
+    "--allow-env without PILOT_IDLE_TIMEOUT",
+    envWithout("PILOT_IDLE_TIMEOUT"),
+    () => ENV_LINE,
+    ["user", "status"],
   ],
 ];
 
-for (const [what, swap, need] of NARROWER) {
+for (const [what, swap, need, args] of NARROWER) {
   Deno.test(`deno install with ${what}: one line naming the flag`, async () => {
     await withWorld({}, async (world) => {
       const root = await Deno.makeTempDir({ prefix: "pilotcli-install-" });
@@ -130,7 +162,7 @@ for (const [what, swap, need] of NARROWER) {
           .map(swap);
         const program = await install(root, flags);
         const host = new URL(world.idp.issuer).host;
-        const result = await run(program, ["user", "login", "--no-qr"], {
+        const result = await run(program, args, {
           PILOT_AUTH_URL: world.idp.issuer,
           PILOT_CONFIG_DIR: world.configDir,
         });
