@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import * as esbuild from "esbuild";
-import { checkDenoCalls, reexports } from "./build_npm.ts";
+import { relative as relativeTo } from "node:path";
+import { checkDenoCalls, importedNames, reexports } from "./build_npm.ts";
+import { rootPath } from "./bundle.ts";
 
 Deno.test("npm build: a Deno call the Node runtime lacks fails the build", async () => {
   const dir = await Deno.makeTempDir();
@@ -33,7 +35,7 @@ new Deno.errors.NotFound();`,
   }
 });
 
-Deno.test("npm build: lib/cli.mjs and lib/cold.mjs re-export every name once", async () => {
+Deno.test("npm build: lib/cold.mjs re-exports the names of the cold modules once", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const write = async (name: string, code: string) => {
@@ -54,6 +56,46 @@ Deno.test("npm build: lib/cli.mjs and lib/cold.mjs re-export every name once", a
     );
   } finally {
     await esbuild.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("npm build: what lib/cold.mjs imports of lib/cli.mjs, name by name", async () => {
+  // Relative to the repository, as the build's module paths are.
+  const dir = await Deno.makeTempDir({ dir: rootPath(".") });
+  const at = relativeTo(rootPath("."), dir);
+  try {
+    const files: Record<string, string> = {
+      "held.ts": "export const a = 1, b = 2, c = 3;\nexport type T = number;",
+      "whole.ts": "export const x = 1, y = 2;",
+      "lazy.ts": "export const z = 1;",
+      "cold.ts": [
+        'import { a, type T } from "./held.ts";',
+        'import type { b } from "./held.ts";',
+        'export { c as see } from "./held.ts";',
+        'import * as whole from "./whole.ts";',
+        'import { other } from "./elsewhere.ts";',
+        'export const use = async () => (await import("./lazy.ts")).z;',
+      ].join("\n"),
+    };
+    for (const [name, code] of Object.entries(files)) {
+      await Deno.writeTextFile(`${dir}/${name}`, code);
+    }
+    const all = new Map([
+      [`${at}/held.ts`, ["a", "b", "c"]],
+      [`${at}/whole.ts`, ["x", "y"]],
+      [`${at}/lazy.ts`, ["z"]],
+    ]);
+    const used = await importedNames([`${at}/cold.ts`], all);
+    assert.deepEqual(
+      Object.fromEntries([...used].map(([file, names]) => [file, [...names]])),
+      {
+        [`${at}/held.ts`]: ["a", "c"],
+        [`${at}/whole.ts`]: ["x", "y"],
+        [`${at}/lazy.ts`]: ["z"],
+      },
+    );
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
