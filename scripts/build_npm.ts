@@ -264,18 +264,14 @@ async function exportsOf(
 }
 
 /**
- * A module that re-exports everything `files` export under the same names,
- * then imports `last` (evaluated after them).
+ * A module that re-exports everything `files` export under the same names
+ * (lib/cold.mjs's entry).
  *
  * @param files paths relative to the repository (or absolute)
- * @param last a path relative to the repository
  * @throws when two of `files` export the same name (`export *` would drop
  *   such a name without a word)
  */
-export async function reexports(
-  files: readonly string[],
-  last?: string,
-): Promise<string> {
+export async function reexports(files: readonly string[]): Promise<string> {
   const seen = new Set<string>();
   const lines: string[] = [];
   for (const [file, names] of await exportsOf(files)) {
@@ -287,7 +283,6 @@ export async function reexports(
     }
     lines.push(`export { ${names.join(", ")} } from "./${file}";`);
   }
-  if (last !== undefined) lines.push(`import "./${last}";`);
   return lines.join("\n");
 }
 
@@ -301,13 +296,13 @@ function sharedName(file: string, name: string): string {
 }
 
 /**
- * What the modules `files` import of the modules `from`: each imported
- * module's names, read from the TypeScript syntax tree; all of a module's
- * names (`all`) where it is imported whole (`import * as`, `import()`).
+ * What the modules `files` import of the modules that `all` lists: each
+ * imported module's names, read from the TypeScript syntax tree; all of a
+ * module's names where it is imported whole (`import * as`, `import()`).
  * Type-only imports are left out: they are gone from the bundle.
  *
  * @param files the importing modules, paths relative to the repository
- * @param all the names of each module of `from`
+ * @param all every name each module of interest exports, by its path
  */
 export async function importedNames(
   files: readonly string[],
