@@ -321,13 +321,7 @@ export async function importedNames(
     used.set(target, set);
   };
   for (const file of files) {
-    const source = ts.createSourceFile(
-      file,
-      await Deno.readTextFile(rootPath(file)),
-      ts.ScriptTarget.Latest,
-      true,
-    );
-    const visit = (node: ts.Node): void => {
+    await forEachNode(file, (node) => {
       if (
         (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
         node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier) &&
@@ -354,11 +348,27 @@ export async function importedNames(
       ) {
         add(file, node.arguments[0].text);
       }
-      ts.forEachChild(node, visit);
-    };
-    visit(source);
+    });
   }
   return used;
+}
+
+/** Calls `onNode` with every node of the syntax tree of `file`. */
+async function forEachNode(
+  file: string,
+  onNode: (node: ts.Node) => void,
+): Promise<void> {
+  const source = ts.createSourceFile(
+    file,
+    await Deno.readTextFile(rootPath(file)),
+    ts.ScriptTarget.Latest,
+    true,
+  );
+  const visit = (node: ts.Node): void => {
+    onNode(node);
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
 }
 
 /**
@@ -611,13 +621,7 @@ export async function checkDenoCalls(files: readonly string[]): Promise<void> {
   const runtime = nodeDeno as unknown as Record<string, unknown>;
   const missing = new Set<string>();
   for (const file of files) {
-    const source = ts.createSourceFile(
-      file,
-      await Deno.readTextFile(rootPath(file)),
-      ts.ScriptTarget.Latest,
-      true,
-    );
-    const visit = (node: ts.Node): void => {
+    await forEachNode(file, (node) => {
       if (
         ts.isPropertyAccessExpression(node) &&
         ts.isIdentifier(node.expression) && node.expression.text === "Deno"
@@ -636,9 +640,7 @@ export async function checkDenoCalls(files: readonly string[]): Promise<void> {
           missing.add(`${file}: Deno.${name}.${parent.name.text}`);
         }
       }
-      ts.forEachChild(node, visit);
-    };
-    visit(source);
+    });
   }
   if (missing.size > 0) {
     throw new Error(
