@@ -7,6 +7,7 @@
  * | decision                 | linux, darwin (and other Unix)            | windows                        |
  * | ------------------------ | ----------------------------------------- | ------------------------------ |
  * | default config dir       | `$XDG_CONFIG_HOME/pilotcli` (absolute), else `$HOME/.config/pilotcli` | `%APPDATA%\pilotcli`, else as on Unix |
+ * | code cache dir (Node)    | `$XDG_CACHE_HOME/pilotcli` (absolute), else `$HOME/.cache/pilotcli` | `%LOCALAPPDATA%\pilotcli\cache`, else as on Unix |
  * | path separator           | `/`                                       | `\`                            |
  * | mode checks (0700, 0600) | yes: group and others get nothing         | no: there are no Unix modes    |
  * | owner checks (uid)       | yes: files and dir are this user's        | no: there are no uids          |
@@ -53,6 +54,29 @@ export function configDir(env: Env, os: string): string {
   throw new CliError(
     "Cannot find where to keep the session: neither PILOT_CONFIG_DIR nor HOME is set. Set PILOT_CONFIG_DIR to a directory of yours.",
   );
+}
+
+/**
+ * The directory of the npm package's code cache on Node (scripts/node_scripts.ts):
+ * %LOCALAPPDATA%\pilotcli\cache on Windows, else $XDG_CACHE_HOME/pilotcli,
+ * else $HOME/.cache/pilotcli (macOS too, beside the config dir). No cache
+ * when NODE_DISABLE_COMPILE_CACHE is set, as Node's own compile cache, or
+ * when nothing names a directory: it is only ever a saving.
+ *
+ * @param env the environment to read
+ * @param os the operating system
+ * @returns the directory, or undefined for none
+ */
+export function codeCacheDir(env: Env, os: string): string | undefined {
+  if (env.get("NODE_DISABLE_COMPILE_CACHE")) return undefined;
+  if (isWindows(os)) {
+    const localAppData = env.get("LOCALAPPDATA");
+    if (localAppData) return `${localAppData}\\pilotcli\\cache`;
+  }
+  const xdg = env.get("XDG_CACHE_HOME");
+  if (xdg?.startsWith("/")) return `${xdg}/pilotcli`;
+  const home = env.get("HOME");
+  return home ? `${home}/.cache/pilotcli` : undefined;
 }
 
 /**

@@ -3,6 +3,7 @@ import { CliError } from "../errors.ts";
 import {
   checksModes,
   checksOwner,
+  codeCacheDir,
   configDir,
   interruptSignals,
   pathSeparator,
@@ -47,6 +48,39 @@ Deno.test("configDir: XDG_CONFIG_HOME when absolute, else HOME, on Linux and mac
 
 Deno.test("configDir: nothing to go by is a CliError on every OS", () => {
   for (const os of OSES) assert.throws(() => configDir(env({}), os), CliError);
+});
+
+Deno.test("codeCacheDir: %LOCALAPPDATA% on Windows, XDG_CACHE_HOME or HOME elsewhere", () => {
+  const vars = env({ LOCALAPPDATA: "C:\\L", XDG_CACHE_HOME: "/x", HOME: "/h" });
+  assert.deepEqual(OSES.map((os) => codeCacheDir(vars, os)), [
+    "/x/pilotcli",
+    "/x/pilotcli",
+    "C:\\L\\pilotcli\\cache",
+  ]);
+  // A relative XDG_CACHE_HOME is invalid (the XDG spec): HOME's is taken.
+  for (const os of OSES) {
+    assert.equal(
+      codeCacheDir(env({ XDG_CACHE_HOME: "x", HOME: "/h" }), os),
+      "/h/.cache/pilotcli",
+    );
+  }
+});
+
+Deno.test("codeCacheDir: none when disabled, or when nothing names a directory", () => {
+  for (const os of OSES) {
+    assert.equal(codeCacheDir(env({}), os), undefined);
+    assert.equal(
+      codeCacheDir(
+        env({
+          NODE_DISABLE_COMPILE_CACHE: "1",
+          LOCALAPPDATA: "C:\\L",
+          HOME: "/h",
+        }),
+        os,
+      ),
+      undefined,
+    );
+  }
 });
 
 Deno.test("modes and owners are checked on Linux and macOS, not on Windows", () => {
