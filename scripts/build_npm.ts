@@ -6,15 +6,16 @@
  *     npm/package.json        name and version from deno.json, a `pilotcli` bin,
  *                             the library as the package's export
  *     npm/bin/pilotcli.mjs    the program, `#!/usr/bin/env node`: answers help
- *                             and version itself, loads lib/cli.mjs for the rest
- *     npm/lib/cli.mjs         the CLI: what `user status` and `user token` run,
+ *                             and version itself, runs lib/cli.js for the rest
+ *                             (with a code cache: scripts/npm_loader.ts)
+ *     npm/lib/cli.js          the CLI: what `user status` and `user token` run,
  *                             and what the other commands use of it
- *     npm/lib/cold.mjs        the modules only the other commands load (login,
+ *     npm/lib/cold.js         the modules only the other commands load (login,
  *                             logout, api, profile, completions, most of the
- *                             network code), importing the rest from cli.mjs
+ *                             network code), requiring the rest from cli.js
  *     npm/lib/mod.mjs         the library API of src/lib.ts as one ES module
- *     npm/lib/qrcode.mjs      qrcode-generator, the QR encoder, for both
- *     npm/lib/undici.mjs      the part of undici used for a CA file or a proxy
+ *     npm/lib/qrcode.cjs      qrcode-generator, the QR encoder
+ *     npm/lib/undici.cjs      the part of undici used for a CA file or a proxy
  *     npm/lib/mod.d.ts        its types, generated from src/ (scripts/npm_types.ts),
  *     npm/lib/types/          with the declarations they import
  *     npm/README.md, LICENSE  copied
@@ -29,13 +30,19 @@
  * shim, so nothing is set on `globalThis` and a host's own `Deno` is never
  * used. dnt itself is published on JSR only, which is out of reach here.
  *
- * The QR encoder and undici stay out of the two bundles, each in a file of
- * its own that both share and that the code imports dynamically where it
- * first needs it (ui/qr.ts, scripts/node_transport.ts): Node parses a whole
- * file when it loads it, and most commands need neither (docs/benchmarks.md). A plugin resolves their names to
- * those files. Built-ins are never imported: the code looks them up with
- * `process.getBuiltinModule` (scripts/node_deno.ts says why), and the
- * bundled CommonJS of undici gets a `require` that does the same.
+ * lib/cli.js and lib/cold.js are not modules but scripts: CommonJS inside
+ * one function expression, `(function (require, module, exports) {...})`
+ * (esbuild's `banner` and `footer`), which the program compiles with V8's
+ * code cache (scripts/npm_loader.ts says why) and hands its `require`. Their
+ * dynamic imports become calls of that `require` (esbuild's `supported`).
+ *
+ * The QR encoder and undici stay out of the bundles, each a CommonJS file of
+ * its own that the code imports dynamically where it first needs it
+ * (ui/qr.ts, scripts/node_transport.ts): Node parses a whole file when it
+ * loads it, and most commands need neither (docs/benchmarks.md). A plugin
+ * resolves their names to those files. Built-ins are never imported by
+ * pilotcli's code: it looks them up with `process.getBuiltinModule`
+ * (scripts/node_deno.ts says why).
  *
  * Why bundled files and no dependencies: declared as dependencies, the
  * libraries would install megabytes of type declarations and other builds
@@ -70,7 +77,7 @@ export interface NpmBuild {
   bin: string;
   /** The CLI's bundle's path. */
   cli: string;
-  /** What `user status` loads of the CLI in bytes: lib/cli.mjs. */
+  /** What `user status` loads of the CLI in bytes: lib/cli.js. */
   cliBytes: number;
   /** The library's bundle's path. */
   lib: string;
@@ -84,19 +91,19 @@ export interface NpmBuild {
  * the part of it pilotcli uses (undici: scripts/npm_undici.ts).
  */
 const SEPARATE: Record<string, { file: string; entry: string }> = {
-  "qrcode-generator": { file: "qrcode.mjs", entry: "qrcode-generator" },
-  undici: { file: "undici.mjs", entry: "scripts/npm_undici.ts" },
+  "qrcode-generator": { file: "qrcode.cjs", entry: "qrcode-generator" },
+  undici: { file: "undici.cjs", entry: "scripts/npm_undici.ts" },
 };
 
 const BIN_ENTRY = "scripts/npm_bin.ts";
-const BIN = "bin/pilotcli.mjs";
+const BIN = "bin/pilotcli.cjs";
 const CLI_ENTRY = "scripts/npm_entry.ts";
-const CLI = "lib/cli.mjs";
-const COLD = "lib/cold.mjs";
+const CLI = "lib/cli.js";
+const COLD = "lib/cold.js";
 /**
  * The modules that the CLI imports dynamically: those `user status` and
- * `user token` never load. They go to lib/cold.mjs, and the rest of the CLI
- * to lib/cli.mjs. Node compiles a whole file when it loads it, and one file
+ * `user token` never load. They go to lib/cold.js, and the rest of the CLI
+ * to lib/cli.js. Node compiles a whole file when it loads it, and one file
  * per module loads slower than one big file (docs/benchmarks.md): two files
  * it is. A dynamic import of a module not listed fails the build.
  */
@@ -182,7 +189,7 @@ export async function buildNpm(outDir = rootPath("npm")): Promise<NpmBuild> {
     }
     const bin = `${outDir}/${BIN}`;
     // The program uses no Deno: help loads no runtime.
-    await nodeBundle(BIN_ENTRY, bin, { loads: [`../${CLI}`], runtime: false });
+    await nodeBundle(BIN_ENTRY, bin, { runs: `./${basename(CLI)}` });
     await Deno.chmod(bin, 0o755);
     const cli = `${outDir}/${CLI}`;
     const cliBytes = await cliBundle(outDir);
@@ -220,7 +227,8 @@ export async function buildNpm(outDir = rootPath("npm")): Promise<NpmBuild> {
 
 /**
  * Resolves the SEPARATE packages (but the one being bundled, `of`) to their
- * files in lib/, left as run-time imports.
+ * files in lib/, left as run-time imports. A static import of one fails the
+ * build: they are loaded when first needed.
  */
 function separatePlugin(of: string | undefined): esbuild.Plugin {
   const names = Object.keys(SEPARATE).filter((name) => name !== of);
@@ -230,10 +238,12 @@ function separatePlugin(of: string | undefined): esbuild.Plugin {
   return {
     name: "pilotcli-separate",
     setup(build) {
-      build.onResolve({ filter }, ({ path }) => ({
-        path: `./${SEPARATE[path].file}`,
-        external: true,
-      }));
+      build.onResolve({ filter }, ({ path, kind, importer }) => {
+        if (kind !== "dynamic-import") {
+          throw new Error(`${importer}: imports ${path} statically`);
+        }
+        return { path: `./${SEPARATE[path].file}`, external: true };
+      });
     },
   };
 }
@@ -265,7 +275,7 @@ async function exportsOf(
 
 /**
  * A module that re-exports everything `files` export under the same names
- * (lib/cold.mjs's entry).
+ * (lib/cold.js's entry).
  *
  * @param files paths relative to the repository (or absolute)
  * @throws when two of `files` export the same name (`export *` would drop
@@ -287,8 +297,8 @@ export async function reexports(files: readonly string[]): Promise<string> {
 }
 
 /**
- * The name under which lib/cli.mjs exports `name` of the module `file`, for
- * lib/cold.mjs: unique across modules (`src/session/store.ts`'s
+ * The name under which lib/cli.js exports `name` of the module `file`, for
+ * lib/cold.js: unique across modules (`src/session/store.ts`'s
  * `FileSessionStore` is `src_session_store$FileSessionStore`).
  */
 function sharedName(file: string, name: string): string {
@@ -372,18 +382,18 @@ async function forEachNode(
 }
 
 /**
- * Bundles the CLI into two files (see COLD_MODULES): lib/cli.mjs, whole, and
- * lib/cold.mjs with the modules only the other commands load, which imports
- * what it uses of the others from lib/cli.mjs, so that state both use (error
- * classes, the secrets to redact, the Node runtime) exists once. Checks the
- * result as {@linkcode nodeBundle} does, and returns the bytes of
- * lib/cli.mjs, what `user status` loads.
+ * Bundles the CLI into two scripts (see COLD_MODULES): lib/cli.js, whole,
+ * and lib/cold.js with the modules only the other commands load, which
+ * requires what it uses of the others from lib/cli.js, so that state both
+ * use (error classes, the secrets to redact, the Node runtime) exists once.
+ * Checks the result as {@linkcode nodeBundle} does, and returns the bytes of
+ * lib/cli.js, what `user status` loads.
  */
 async function cliBundle(outDir: string): Promise<number> {
   const cliFile = `${outDir}/${CLI}`;
   const repoFile = ({ path, resolveDir }: esbuild.OnResolveArgs) =>
     relativeTo(rootPath("."), `${resolveDir}/${path}`);
-  // The cold modules go to lib/cold.mjs; an unlisted dynamic import fails.
+  // The cold modules go to lib/cold.js; an unlisted dynamic import fails.
   const dynamicImports: esbuild.Plugin = {
     name: "pilotcli-dynamic-imports",
     setup(build) {
@@ -401,7 +411,7 @@ async function cliBundle(outDir: string): Promise<number> {
       });
     },
   };
-  // lib/cold.mjs takes the modules lib/cli.mjs holds from it, `names` of each.
+  // lib/cold.js takes the modules lib/cli.js holds from it, `names` of each.
   const fromCli = (names: ReadonlyMap<string, Iterable<string>>) => ({
     name: "pilotcli-from-cli",
     setup(build: esbuild.PluginBuild) {
@@ -412,7 +422,7 @@ async function cliBundle(outDir: string): Promise<number> {
           : undefined;
       });
       build.onResolve(
-        { filter: /^\.\/cli\.mjs$/, namespace: "pilotcli-from-cli" },
+        { filter: /^\.\/cli\.js$/, namespace: "pilotcli-from-cli" },
         ({ path }) => ({ path, external: true }),
       );
       build.onLoad(
@@ -436,6 +446,7 @@ async function cliBundle(outDir: string): Promise<number> {
   ) =>
     await esbuild.build({
       ...nodeOptions(),
+      ...SCRIPT,
       stdin: {
         contents: entry,
         resolveDir: rootPath("."),
@@ -449,7 +460,7 @@ async function cliBundle(outDir: string): Promise<number> {
   const inputs = (result: esbuild.BuildResult<{ metafile: true }>) =>
     Object.keys(Object.values(result.metafile.outputs)[0].inputs)
       .filter((path) => /^(src|scripts)\/.*\.ts$/.test(path));
-  // Which modules lib/cli.mjs holds, and which of their names lib/cold.mjs
+  // Which modules lib/cli.js holds, and which of their names lib/cold.js
   // imports (the names of all of them would leave nothing to tree-shake).
   const cliEntry = `import "./${CLI_ENTRY}";`;
   const held = await exportsOf(
@@ -488,12 +499,7 @@ async function cliBundle(outDir: string): Promise<number> {
   let bytes = 0;
   for (const [path, output] of outputs) {
     const isCli = path.endsWith(CLI);
-    checkImports(
-      path,
-      output.imports,
-      isCli ? [`./${basename(COLD)}`] : [],
-      isCli ? undefined : `./${basename(CLI)}`,
-    );
+    checkImports(path, output.imports, `./${basename(isCli ? COLD : CLI)}`);
     if (isCli) bytes = output.bytes;
   }
   return bytes;
@@ -502,33 +508,23 @@ async function cliBundle(outDir: string): Promise<number> {
 /**
  * Bundles `entry` into `output` for Node and checks what it imports: no
  * static import at all (built-ins are looked up, packages inlined), and at
- * run time only the SEPARATE files and those it `loads` (which it must).
- * Returns the bundle's size in bytes.
+ * run time only the SEPARATE files. The program names the script it `runs`
+ * (scripts/npm_loader.ts loads it). Returns the bundle's size in bytes.
  */
 export async function nodeBundle(
   entry: string,
   output: string,
-  { of, loads = [], runtime = of === undefined }: {
-    of?: string;
-    loads?: readonly string[];
-    runtime?: boolean;
-  } = {},
+  { of, runs }: { of?: string; runs?: string } = {},
 ): Promise<number> {
+  // The libraries use no Deno, and the program none: help loads no runtime.
+  const runtime = of === undefined && runs === undefined;
   const result = await esbuild.build({
     ...nodeOptions(of, runtime),
+    // The program is CommonJS: Node starts one faster than an ES module.
+    ...(runs === undefined ? {} : { format: "cjs" }),
     entryPoints: [entry],
     outfile: output,
-    plugins: [separatePlugin(of), {
-      // What it loads is a file of the package, left to run time.
-      name: "pilotcli-loads",
-      setup(build) {
-        build.onResolve(
-          { filter: /^\.\.?\// },
-          ({ path }) =>
-            loads.includes(path) ? { path, external: true } : undefined,
-        );
-      },
-    }],
+    plugins: [separatePlugin(of)],
   });
   const bundled = Object.values(result.metafile!.outputs)[0];
   if (runtime) {
@@ -536,18 +532,31 @@ export async function nodeBundle(
       Object.keys(bundled.inputs).filter((path) => path.startsWith("src/")),
     );
   }
-  const code = await Deno.readTextFile(output);
-  if (loads.length > 0 && !code.startsWith(`${SHEBANG}\n`)) {
-    throw new Error(`${entry}: the bundle does not start with "${SHEBANG}"`);
-  }
-  for (const file of loads) {
-    if (!code.includes(JSON.stringify(file))) {
-      throw new Error(`${entry}: the bundle does not load ${file}`);
+  if (runs !== undefined) {
+    const code = await Deno.readTextFile(output);
+    if (!code.startsWith(`${SHEBANG}\n`)) {
+      throw new Error(`${entry}: the bundle does not start with "${SHEBANG}"`);
+    }
+    if (!code.includes(JSON.stringify(runs))) {
+      throw new Error(`${entry}: the bundle does not run ${runs}`);
     }
   }
-  checkImports(entry, bundled.imports, loads);
+  checkImports(entry, bundled.imports);
   return bundled.bytes;
 }
+
+/**
+ * The esbuild options that make a bundle one of lib/'s scripts
+ * (scripts/npm_loader.ts): CommonJS inside a function expression, strict as
+ * the modules it is made of, whose dynamic imports become calls of the
+ * `require` it is handed.
+ */
+const SCRIPT = {
+  format: "cjs" as const,
+  banner: { js: '(function (require, module, exports) { "use strict";' },
+  footer: { js: "})" },
+  supported: { "dynamic-import": false },
+} satisfies esbuild.BuildOptions;
 
 /** The esbuild options of every bundle for Node (`of`: see nodeBundle). */
 function nodeOptions(
@@ -557,17 +566,13 @@ function nodeOptions(
   return {
     absWorkingDir: rootPath("."),
     bundle: true,
-    format: "esm",
+    // Other people's libraries are CommonJS files, which Node's require
+    // loads, with a require of its own for the built-ins they use.
+    format: of === undefined ? "esm" : "cjs",
     platform: "node",
     target: `node${NODE_FLOOR}`,
     // Every free `Deno` is scripts/node_deno.ts's: nothing global.
     inject: runtime ? [RUNTIME] : [],
-    // Bundled CommonJS (undici) requires built-ins only: look them up.
-    banner: of === undefined
-      ? {}
-      : { js: "const require = (id) => process.getBuiltinModule(id);" } as {
-        [type: string]: string;
-      },
     // Other people's libraries, loaded only when needed, are minified (names
     // kept: errors stay recognisable); pilotcli's own code is not, so that
     // stack traces under PILOT_DEBUG=1 stay readable.
@@ -580,26 +585,20 @@ function nodeOptions(
 }
 
 /**
- * Fails unless a bundle imports nothing but, at run time, the SEPARATE files
- * and `allowed`, and statically `statically` alone (lib/cold.mjs imports
- * lib/cli.mjs). Bundled CommonJS may require a built-in: the banner's.
+ * Fails unless a bundle imports nothing but the SEPARATE files (when first
+ * needed: separatePlugin) and `other`, the other script of the CLI
+ * (lib/cli.js runs lib/cold.js when first needed; lib/cold.js requires
+ * lib/cli.js). Bundled CommonJS may require a built-in.
  */
 function checkImports(
   bundle: string,
   imports: esbuild.Metafile["outputs"][string]["imports"],
-  allowed: readonly string[],
-  statically?: string,
+  other?: string,
 ): void {
-  const files = [
-    ...allowed,
-    ...Object.values(SEPARATE).map(({ file }) => `./${file}`),
-  ];
+  const separate = Object.values(SEPARATE).map(({ file }) => `./${file}`);
   for (const imported of imports) {
     if (imported.kind === "require-call" && isBuiltin(imported.path)) continue;
-    if (
-      imported.kind === "import-statement" && imported.path === statically
-    ) continue;
-    if (imported.kind !== "dynamic-import" || !files.includes(imported.path)) {
+    if (imported.path !== other && !separate.includes(imported.path)) {
       throw new Error(
         `${bundle}: the bundle still imports ${imported.path} (${imported.kind})`,
       );

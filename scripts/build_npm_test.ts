@@ -35,7 +35,7 @@ new Deno.errors.NotFound();`,
   }
 });
 
-Deno.test("npm build: lib/cold.mjs re-exports the names of the cold modules once", async () => {
+Deno.test("npm build: lib/cold.js re-exports the names of the cold modules once", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const write = async (name: string, code: string) => {
@@ -58,7 +58,7 @@ Deno.test("npm build: lib/cold.mjs re-exports the names of the cold modules once
   }
 });
 
-Deno.test("npm build: what lib/cold.mjs imports of lib/cli.mjs, name by name", async () => {
+Deno.test("npm build: what lib/cold.js requires of lib/cli.js, name by name", async () => {
   // Relative to the repository, as the build's module paths are.
   const dir = await Deno.makeTempDir({ dir: rootPath(".") });
   const at = relativeTo(rootPath("."), dir);

@@ -39,7 +39,7 @@ import type * as NodeOs from "node:os";
 import type * as NodeTty from "node:tty";
 import type * as NodeUtil from "node:util";
 import type * as NodeChildProcess from "node:child_process";
-import { writeSyncRetrying } from "./node_base.ts";
+import { osOfPlatform, writeSyncRetrying } from "./node_base.ts";
 
 /** An open file: the members of Deno.FsFile that src/ calls. */
 export type NodeFsFile = Pick<
@@ -372,11 +372,6 @@ const env: Deno.Env = {
     ) as Record<string, string>,
 };
 
-const OS_OF_PLATFORM: Partial<Record<string, typeof Deno.build.os>> = {
-  win32: "windows",
-  sunos: "solaris",
-};
-
 /** The Deno namespace on Node. */
 const nodeDeno: NodeDeno = {
   errors,
@@ -384,8 +379,7 @@ const nodeDeno: NodeDeno = {
   pid: process.pid,
   uid: () => process.getuid?.() ?? null,
   build: {
-    os: OS_OF_PLATFORM[process.platform] ??
-      (process.platform as typeof Deno.build.os),
+    os: osOfPlatform(process.platform),
   },
   lstatSync: (path) => denoCall("lstat", () => fileInfo(fs().lstatSync(path))),
   statSync: (path) => denoCall("stat", () => fileInfo(fs().statSync(path))),

@@ -3,7 +3,7 @@
  * undici's own fetch with undici's dispatchers. Node 20's fetch knows no
  * proxy and no per-request CA, and npm undici's dispatchers must not be
  * given to Node's built-in fetch (a different undici inside), so both come
- * from the same npm undici, bundled into `lib/undici.mjs` and loaded only
+ * from the same npm undici, bundled into `lib/undici.cjs` and loaded only
  * when a client is made: when PILOT_CA_FILE or a proxy variable is set.
  *
  * The proxy is the one src/auth/transport.ts chose by curl's NO_PROXY rules,

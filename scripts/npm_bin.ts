@@ -1,19 +1,21 @@
 #!/usr/bin/env node
 /**
  * The program of the npm package, bundled by `scripts/build_npm.ts` into
- * `npm/bin/pilotcli.mjs`. It is not part of the Deno program.
+ * `npm/bin/pilotcli.cjs`. It is not part of the Deno program.
  *
  * `--help`, `--version` and a bare group are answered here, from the command
- * spec alone. Everything else loads `lib/cli.mjs` (`scripts/npm_entry.ts`),
- * which help needs none of. A Node.js without `process.getBuiltinModule`
+ * spec alone. Everything else runs `lib/cli.js` (`scripts/npm_entry.ts`),
+ * which help needs none of, with the code cache of scripts/npm_loader.ts. A Node.js without `process.getBuiltinModule`
  * (older than the floor) gets one line.
  *
  * @module
  */
 
 import { quickAnswer } from "../src/cli/help.ts";
+import { codeCacheDir } from "../src/runtime/os.ts";
 import { nodeTooOld } from "../src/ui/messages.ts";
-import { NODE_FLOOR, writeSyncRetrying } from "./node_base.ts";
+import { NODE_FLOOR, osOfPlatform, writeSyncRetrying } from "./node_base.ts";
+import { libRequire } from "./npm_loader.ts";
 
 function write(fd: number, text: string): void {
   const data = new TextEncoder().encode(text);
@@ -32,11 +34,18 @@ if (typeof process.getBuiltinModule !== "function") {
   process.stderr.write(`${nodeTooOld(process.version, NODE_FLOOR)}\n`);
   process.exit(1);
 }
+// The program is CommonJS (scripts/build_npm.ts says why): this is its
+// directory.
+declare const __dirname: string;
+
 const answer = quickAnswer(process.argv.slice(2));
 if (answer === undefined) {
-  // Left to run time by the build (scripts/build_npm.ts); a plain relative
-  // specifier, as a URL made from import.meta costs Node a module more.
-  await import("../lib/cli.mjs");
+  const os = osOfPlatform(process.platform);
+  const dir = codeCacheDir({ get: (name) => process.env[name] }, os);
+  libRequire(
+    process.getBuiltinModule("node:path").join(__dirname, "..", "lib"),
+    dir === undefined ? undefined : { dir, os },
+  )("./cli.js");
 } else {
   write(1, answer);
 }

@@ -17,7 +17,7 @@
 import { setClientFactory } from "../src/auth/transport.ts";
 import { nodeClient } from "./node_transport.ts";
 
-// Requests with a CA file or a proxy go through undici (lib/undici.mjs,
+// Requests with a CA file or a proxy go through undici (lib/undici.cjs,
 // loaded only then), as in the CLI.
 setClientFactory(nodeClient);
 

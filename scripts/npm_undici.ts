@@ -1,6 +1,6 @@
 /**
  * What the npm build takes from npm undici (scripts/node_transport.ts): its
- * fetch and two dispatchers, bundled into `lib/undici.mjs`. Its modules are
+ * fetch and two dispatchers, bundled into `lib/undici.cjs`. Its modules are
  * imported one by one, not through undici's index, which would bring its
  * WebSocket, EventSource, cache and mocks too, four times the code.
  *

@@ -47,7 +47,7 @@ export function buildDenoBundle(): Promise<string> {
 
 /** The npm package as a user installed it. */
 export interface NodeInstall {
-  /** The installed program (`<prefix>/bin/pilotcli`, a link to the bundle). */
+  /** The installed program (`<prefix>/bin/pilotcli`, a link to bin/pilotcli.cjs). */
   bin: string;
   /** The tarball `npm pack` made. */
   tarball: string;
@@ -201,6 +201,27 @@ export async function processTempDir(prefix: string): Promise<string> {
     }
   });
   return dir;
+}
+
+let cacheHome: string | undefined;
+
+/**
+ * The XDG_CACHE_HOME of the CLIs a test process starts: a temporary
+ * directory of its own, removed at its end.
+ */
+function testCacheHome(): string {
+  if (cacheHome === undefined) {
+    const dir = Deno.makeTempDirSync({ prefix: "pilotcli-cache-" });
+    globalThis.addEventListener("unload", () => {
+      try {
+        Deno.removeSync(dir, { recursive: true });
+      } catch {
+        // Best effort: it is a temporary directory.
+      }
+    });
+    cacheHome = dir;
+  }
+  return cacheHome;
 }
 
 async function buildPackInstall(root: string): Promise<NodeInstall> {
@@ -494,7 +515,7 @@ export class CliProcess {
       ...args,
     ];
     if (runtime === "deno") {
-      this.#child = this.#spawn(deno(MOD), options);
+      this.#child = this.#spawn(deno(MOD), options, runtime);
       this.#done = this.#collect(this.#child, options);
       return;
     }
@@ -502,7 +523,7 @@ export class CliProcess {
       ? buildDenoBundle().then((bundle) => deno(bundle, "--no-config"))
       : installNodePackage().then(({ bin }) => ["node", bin, ...args]);
     this.#done = command.then((argv) => {
-      this.#child = this.#spawn(argv, options);
+      this.#child = this.#spawn(argv, options, runtime);
       for (const signal of this.#pendingSignals.splice(0)) {
         this.#child.kill(signal);
       }
@@ -510,7 +531,11 @@ export class CliProcess {
     });
   }
 
-  #spawn(command: string[], options: CliOptions): Deno.ChildProcess {
+  #spawn(
+    command: string[],
+    options: CliOptions,
+    runtime: Runtime,
+  ): Deno.ChildProcess {
     if (options.umask !== undefined) {
       command.unshift("sh", "-c", `umask ${options.umask} && exec "$@"`, "sh");
     }
@@ -537,6 +562,9 @@ export class CliProcess {
       PILOT_CONFIG_DIR: options.configDir,
       ...(options.caFile ? { PILOT_CA_FILE: options.caFile } : {}),
       ...(options.apiUrl ? { PILOT_API_URL: options.apiUrl } : {}),
+      // On Node, the code cache (scripts/npm_loader.ts): not the user's.
+      // (Deno keeps its own cache there too: not for Deno.)
+      ...(runtime === "node" ? { XDG_CACHE_HOME: testCacheHome() } : {}),
       NO_COLOR: "1",
       // Deno's own update check would go through a test's proxy too.
       DENO_NO_UPDATE_CHECK: "1",

@@ -734,7 +734,7 @@ Deno.test("the npm package installs a pilotcli that runs by its shebang", async 
   assert.equal(new TextDecoder().decode(stdout), `pilotcli ${VERSION}\n`);
   assert.equal(code, 0);
   // No dependency to fetch: the tarball is the whole program, and small.
-  // undici's part (lib/undici.mjs, minified) loads only with a CA file or a
+  // undici's part (lib/undici.cjs, minified) loads only with a CA file or a
   // proxy. The CLI's and the library's files each carry pilotcli and its
   // narrow Node runtime (scripts/node_deno.ts). 209,896 bytes before
   // profiles and `pilotcli api`, 220,647 with them.
