@@ -51,11 +51,11 @@ export async function runStatus(
     ctx.stdout.write(`${inertJson(status)}\n`);
     return;
   }
-  const expiry = status.accessTokenExpiresIn > 0
-    ? `in ${
+  const tokenLine = status.accessTokenExpiresIn > 0
+    ? `Access token expires in ${
       formatDuration(status.accessTokenExpiresIn)
     } (${status.accessTokenExpiresAt})`
-    : "expired; it is refreshed on next use";
+    : "Access token expired; it is refreshed on next use";
   // The user name comes from the token, so from the server; the rest from
   // the session file. None of it may act on the terminal.
   ctx.stdout.write(
@@ -67,7 +67,7 @@ export async function runStatus(
       `Auth server: ${inert(session.authUrl)} (client ${
         inert(session.clientId)
       })`,
-      `Access token expires ${expiry}`,
+      tokenLine,
       `Idle logout in ${
         formatDuration(status.idleLogoutIn)
       } unless pilotcli is used again`,

@@ -238,6 +238,21 @@ Deno.test("user token: exactly one refresh when the access token has expired", a
   });
 });
 
+Deno.test("user status of an expired access token says so, and refreshes nothing", async () => {
+  await withWorld({}, async (world) => {
+    await deviceSession(world);
+    await expireAccessToken(world.configDir);
+    const before = refreshes(world).length;
+    const result = await world.cli(["user", "status"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(
+      result.stdout.split("\n")[2],
+      "Access token expired; it is refreshed on next use",
+    );
+    assert.equal(refreshes(world).length, before);
+  });
+});
+
 Deno.test("a refresh token the server rejects ends the session", async () => {
   await withWorld({}, async (world) => {
     const session = await deviceSession(world);
