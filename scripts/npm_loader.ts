@@ -11,25 +11,27 @@
  * `(function (require, module, exports) { ... })`. This loader compiles
  * each with `vm.Script`, hands V8 the code cache an earlier run left, and
  * after a run without one (the first, or after an upgrade) writes what V8
- * compiled, at exit. Its `require` gives the scripts each other, Node's
- * built-ins, and the bundled libraries (lib/*.cjs, Node's own loader: they
- * are loaded only with a CA file, a proxy or a QR code).
+ * compiled, at exit. Its `require` gives the scripts each other and the
+ * bundled libraries (lib/*.cjs, through Node's own loader: they are loaded
+ * only for a CA file, a proxy or a QR code).
  *
- * The cache is a file per script and Node version in the user's cache dir
- * (src/runtime/os.ts, codeCacheDir), owner-only: code that runs must be the
- * user's own, so a file another user owns, or one group or others may
- * write, is not used (and is replaced). Its first line names the script it
- * was made from (device, inode, size, times: any change to the file changes
- * its ctime) and Node's version and architecture; V8 checks its own
- * version and flags, and rejects a cache it cannot use. Any failure to
- * read or write it costs only the saving: the CLI runs the same.
+ * The cache is a file per script, install and Node version in the user's
+ * cache dir (src/runtime/os.ts, codeCacheDir), owner-only: code that runs
+ * must be the user's own, so a file another user owns, one open to group or
+ * others, or a symbolic link is not used (and is replaced). Its first line
+ * names the script it was made from (device, inode, size, times: any change
+ * to the file changes its ctime) and Node's version and architecture, and
+ * its name is a hash of that line; V8 checks its own version and flags, and
+ * rejects a cache it cannot use. Caches of scripts since changed or removed
+ * go when a cache is next written. Any failure to read or write one costs
+ * only the saving: the CLI runs the same.
  *
  * @module
  */
 
 import { checksModes, checksOwner, pathSeparator } from "../src/runtime/os.ts";
 
-/** What lib/'s scripts are handed: each other, built-ins, libraries. */
+/** What lib/'s scripts are handed: each other, and the bundled libraries. */
 export type LibRequire = (specifier: string) => unknown;
 
 type Script = (
@@ -51,8 +53,9 @@ const FORMAT = "pilotcli-code-cache-1";
 
 /**
  * The `require` of the scripts in `libDir`: `./x.js` is lib/x.js, loaded
- * once (with the code cache, if given), `./x.cjs` a bundled library, and
- * anything else a Node built-in.
+ * once (with the code cache, if given), `./x.cjs` a bundled library, which
+ * Node's own `require` loads. The scripts look built-ins up themselves
+ * (`process.getBuiltinModule`): anything else is a fault of the build.
  *
  * @param libDir the package's lib/ directory, a path
  * @param cache where to keep the code cache; none without
@@ -60,14 +63,15 @@ const FORMAT = "pilotcli-code-cache-1";
  */
 export function libRequire(libDir: string, cache?: CodeCache): LibRequire {
   const modules = new Map<string, { exports: unknown }>();
-  const nodeRequire = (specifier: string) =>
-    process.getBuiltinModule("node:module").createRequire(
-      process.getBuiltinModule("node:path").join(libDir, "cli.js"),
-    )(specifier);
   const require: LibRequire = (specifier) => {
-    if (specifier.endsWith(".cjs")) return nodeRequire(specifier);
-    if (!specifier.startsWith("./")) {
-      return process.getBuiltinModule(specifier) ?? nodeRequire(specifier);
+    if (!/^\.\/[a-z]+\.c?js$/.test(specifier)) {
+      throw new Error(`lib/ has no ${specifier}`);
+    }
+    if (specifier.endsWith(".cjs")) {
+      // Resolved from a file in lib/ (createRequire wants a file's path).
+      return process.getBuiltinModule("node:module").createRequire(
+        process.getBuiltinModule("node:path").join(libDir, "cli.js"),
+      )(specifier);
     }
     let module = modules.get(specifier);
     if (module === undefined) {
