@@ -61,6 +61,19 @@ async function cacheFiles(dir: string) {
   return files.sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/**
+ * The installed program run once with a cache home of its own: the cache
+ * dir, and the one file that run wrote.
+ */
+async function firstCache() {
+  const { bin } = await installNodePackage();
+  const home = await processTempDir("pilotcli-cache-home-");
+  const dir = `${home}/pilotcli`;
+  await status(bin, home);
+  const [file] = await cacheFiles(dir);
+  return { bin, home, dir, file, path: `${dir}/${file.name}` };
+}
+
 /** A copy of the installed package of its own; returns its program. */
 async function packageCopy(): Promise<string> {
   const { bin } = await installNodePackage();
@@ -97,12 +110,7 @@ Deno.test("code cache: written by the first run, owner-only, used as it is by th
 });
 
 Deno.test("code cache: one open to others, or another user's, is not used but replaced", async () => {
-  const { bin } = await installNodePackage();
-  const home = await processTempDir("pilotcli-cache-home-");
-  const dir = `${home}/pilotcli`;
-  await status(bin, home);
-  const [file] = await cacheFiles(dir);
-  const path = `${dir}/${file.name}`;
+  const { bin, home, dir, file, path } = await firstCache();
   const unsafe: Array<[string, () => Promise<void>]> = [
     ["group and others may write it", () => Deno.chmod(path, 0o666)],
     ["others may read it", () => Deno.chmod(path, 0o604)],
@@ -124,12 +132,7 @@ Deno.test("code cache: one open to others, or another user's, is not used but re
 });
 
 Deno.test("code cache: a corrupt one changes nothing but is replaced", async () => {
-  const { bin } = await installNodePackage();
-  const home = await processTempDir("pilotcli-cache-home-");
-  const dir = `${home}/pilotcli`;
-  await status(bin, home);
-  const [file] = await cacheFiles(dir);
-  const path = `${dir}/${file.name}`;
+  const { bin, home, dir, file, path } = await firstCache();
   // Its first line kept, V8's data garbled: V8 must reject it.
   const data = await Deno.readFile(path);
   const body = data.indexOf(10) + 1;
