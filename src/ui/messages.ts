@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { ConnectionFailure } from "../errors.ts";
 import { inert } from "./terminal_text.ts";
 
 /** Fixed: printed before a device-code login starts. */
@@ -448,18 +449,9 @@ export function corruptSessionMoved(
 }
 
 /** Why a connection failed, for a ConnectionFailure's data, with what to do. */
-export function connectionFailureReason(failure: {
-  kind:
-    | "unknown-ca"
-    | "wrong-host"
-    | "expired-certificate"
-    | "proxy-credentials"
-    | "proxy-tunnel-refused"
-    | "proxy-unreachable";
-  host: string;
-  proxy: string | undefined;
-  variable: string | undefined;
-}): string {
+export function connectionFailureReason(
+  failure: Pick<ConnectionFailure, "kind" | "host" | "proxy" | "variable">,
+): string {
   const { host, proxy = "", variable = "" } = failure;
   switch (failure.kind) {
     case "unknown-ca":
