@@ -106,7 +106,7 @@ async function libraryParts(options: PilotOptions): Promise<{
   const signal = options.signal ?? new AbortController().signal;
   const selected = selectRealm(
     env,
-    () => new ConfigFile(dir, { signal }),
+    () => new ConfigFile(dir, { lock: { signal } }),
     options.profile,
   );
   const auth = { ...selected.auth, httpTimeoutMs: readHttpTimeoutMs(env) };

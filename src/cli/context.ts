@@ -9,6 +9,7 @@
 import type { Clock } from "../auth/device.ts";
 import type { Fetch } from "../auth/http.ts";
 import type { Env } from "../config.ts";
+import type { LockOptions } from "../session/lock.ts";
 import type { SessionStore } from "../session/store.ts";
 import type { LineReader, TextWriter } from "../ui/io.ts";
 
@@ -30,6 +31,11 @@ export interface Context {
   readonly clock: Clock;
   /** Aborts on Ctrl-C. */
   readonly signal: AbortSignal;
+  /**
+   * How the session store and the config file wait for another process's
+   * lock: Ctrl-C ends the wait.
+   */
+  readonly lock: LockOptions;
   /**
    * The session store of a config dir, of `profile` or else the one of
    * PILOT_AUTH_URL.

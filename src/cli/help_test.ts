@@ -10,7 +10,7 @@ async function capture(args: string[]) {
   let stderr = "";
   const out = { write: (text: string) => void (stdout += text) };
   const err = { write: (text: string) => void (stderr += text) };
-  const code = await main(args, (signal) =>
+  const code = await main(args, ({ signal }) =>
     ({
       stdout: out,
       stderr: err,

@@ -72,6 +72,7 @@ async function resolveApiKey(
 ): Promise<string | undefined> {
   let key = flag ?? (ctx.env.get("PILOT_API_KEY") || undefined);
   if (key === "-") {
+    ctx.stdin.open();
     if (ctx.stdin.isTerminal()) ctx.stderr.write("API key (not shown): ");
     try {
       key = (await ctx.stdin.readSecret(ctx.signal))?.trim() ?? "";

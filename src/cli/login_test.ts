@@ -51,6 +51,7 @@ for (const terminal of [false, true]) {
         fetch: () => Promise.reject(new Error("no network in this test")),
         clock: systemClock,
         signal: controller.signal,
+        lock: { signal: controller.signal },
         openStore: (path) => new FileSessionStore(path),
       };
       const login = runLogin(ctx, { apiKey: "-" });

@@ -23,6 +23,7 @@ export async function confirm(
   ctx: Context,
   prompt: string = LOGOUT_PROMPT,
 ): Promise<boolean | null> {
+  ctx.stdin.open();
   for (;;) {
     ctx.stderr.write(prompt);
     const answer = await ctx.stdin.readLine(ctx.signal);

@@ -7,15 +7,10 @@
  */
 
 import { isDebug } from "../config.ts";
-import {
-  CliError,
-  EXIT_FAILURE,
-  EXIT_INTERRUPTED,
-  EXIT_USAGE,
-} from "../errors.ts";
-import { interruptSignals } from "../runtime/os.ts";
+import { CliError, EXIT_FAILURE, EXIT_USAGE } from "../errors.ts";
 import { COMMANDS } from "./commands.ts";
 import type { Context } from "./context.ts";
+import { type Interrupt, ProcessInterrupt } from "./interrupt.ts";
 import { runtimeContext } from "./runtime_context.ts";
 import { asCliError, formatFailure } from "./failure.ts";
 import { renderHelp, versionLine } from "./help.ts";
@@ -24,31 +19,22 @@ import { parseArgs, usageLines } from "./parse.ts";
 /** Runs pilotcli with `args` and returns the exit code. */
 export async function main(
   args: readonly string[],
-  makeContext: (signal: AbortSignal) => Context = runtimeContext,
+  makeContext: (interrupt: Interrupt) => Context = runtimeContext,
 ): Promise<number> {
   const parsed = parseArgs(args);
-  // Help, version and usage errors need no signal handler.
+  const interrupt = new ProcessInterrupt(Deno.build.os);
+  const context = makeContext(interrupt);
   switch (parsed.kind) {
     case "help":
-      makeContext(new AbortController().signal).stdout.write(
-        renderHelp(parsed.target, parsed.prefix),
-      );
+      context.stdout.write(renderHelp(parsed.target, parsed.prefix));
       return 0;
     case "version":
-      makeContext(new AbortController().signal).stdout.write(versionLine());
+      context.stdout.write(versionLine());
       return 0;
     case "usage":
-      makeContext(new AbortController().signal).stderr.write(
-        usageLines(parsed.errors, args),
-      );
+      context.stderr.write(usageLines(parsed.errors, args));
       return EXIT_USAGE;
   }
-  const controller = new AbortController();
-  const interrupt = () =>
-    controller.abort(new CliError("", { exitCode: EXIT_INTERRUPTED }));
-  const signals = interruptSignals(Deno.build.os);
-  for (const signal of signals) Deno.addSignalListener(signal, interrupt);
-  const context = makeContext(controller.signal);
   try {
     const command = await COMMANDS[parsed.route]() as (
       this: Context,
@@ -63,7 +49,7 @@ export async function main(
     const mapped = asCliError(error, "pilotcli failed");
     return mapped instanceof CliError ? mapped.exitCode : EXIT_FAILURE;
   } finally {
-    for (const signal of signals) Deno.removeSignalListener(signal, interrupt);
+    interrupt.stop();
     context.stdin.release();
   }
 }

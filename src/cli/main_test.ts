@@ -22,7 +22,7 @@ async function run(
   let stderr = "";
   const out: TextWriter = { write: (text) => void (stdout += text) };
   const err: TextWriter = { write: (text) => void (stderr += text) };
-  const code = await main(args, (signal) => ({
+  const code = await main(args, ({ signal }) => ({
     stdout: out,
     stderr: err,
     stdin: new LineReader(() => new Blob([]).stream()),
@@ -31,6 +31,7 @@ async function run(
     fetch: () => Promise.reject(new Error("no network in this test")),
     clock: systemClock,
     signal,
+    lock: { signal },
     openStore,
   }));
   return { code, stdout, stderr };

@@ -58,7 +58,7 @@ function usage(line: string): CliError {
 function configFile(ctx: Context): ConfigFile {
   const dir = configDir(ctx.env, ctx.os);
   checkDirPermission(dir);
-  return new ConfigFile(dir, { signal: ctx.signal });
+  return new ConfigFile(dir, { lock: ctx.lock });
 }
 
 /** Throws the usage line unless `name` is a profile name. */

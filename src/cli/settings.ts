@@ -113,7 +113,7 @@ export function readSettings(
   const dir = configDir(ctx.env, ctx.os);
   const { apiUrl: profileApiUrl, ...selected } = selectRealm(ctx.env, () => {
     checkDirPermission(dir);
-    return new ConfigFile(dir, { signal: ctx.signal });
+    return new ConfigFile(dir, { lock: ctx.lock });
   }, wanted.profile);
   const auth = { ...selected.auth, httpTimeoutMs: readHttpTimeoutMs(ctx.env) };
   const apiUrl = wanted.api ? apiUrlOf(ctx.env) ?? profileApiUrl : undefined;

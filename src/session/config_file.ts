@@ -35,7 +35,7 @@ import {
   ownUid,
   writeFileAtomic,
 } from "./_fs.ts";
-import { withLock } from "./lock.ts";
+import { type LockOptions, withLock } from "./lock.ts";
 import {
   checkMode,
   checkOwner,
@@ -169,20 +169,21 @@ export class ConfigFile {
   /** The config file, `<dir>/config.json`. */
   readonly path: string;
   readonly #rules: FileRules;
-  readonly #signal: AbortSignal | undefined;
+  readonly #lock: LockOptions | undefined;
 
   /**
    * @param dir the config dir
-   * @param options `platform` as FileSessionStore takes it; `signal` ends a wait for the lock
+   * @param options `platform` and `lock` (how to wait for the lock) as
+   * FileSessionStore takes them
    */
   constructor(
     dir: string,
-    options: { platform?: "windows" | "other"; signal?: AbortSignal } = {},
+    options: { platform?: "windows" | "other"; lock?: LockOptions } = {},
   ) {
     this.dir = dir;
     this.path = joinPath(dir, CONFIG_FILE);
     this.#rules = fileRules(options.platform);
-    this.#signal = options.signal;
+    this.#lock = options.lock;
   }
 
   /** The configuration; empty when there is no file. */
@@ -231,7 +232,7 @@ export class ConfigFile {
         }
         return Promise.resolve(result);
       },
-      { signal: this.#signal },
+      this.#lock,
     );
   }
 }

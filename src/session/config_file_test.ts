@@ -130,3 +130,31 @@ Deno.test("ConfigFile: refused when open to others, by the session file's rule; 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("ConfigFile: waits for another process's lock as its lock options say", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const lock = `${dir}/config.lock`;
+    // Held by a live process: fresh, so it is waited for, not taken over.
+    await Deno.writeTextFile(lock, "held by the test\n");
+    const controller = new AbortController();
+    const waited: string[] = [];
+    const file = new ConfigFile(dir, {
+      lock: {
+        signal: controller.signal,
+        onWait(path) {
+          waited.push(path);
+          controller.abort(new Error("Ctrl-C"));
+        },
+      },
+    });
+    await assert.rejects(
+      file.update(() => ({ result: undefined })),
+      /Ctrl-C/,
+    );
+    assert.deepEqual(waited, [lock]);
+    assert.equal(await Deno.readTextFile(lock), "held by the test\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -64,8 +64,11 @@ export interface LockOptions {
    * signal's reason, having created nothing.
    */
   signal?: AbortSignal;
-  /** Called once when the lock is held by another live process and the wait begins. */
-  onWait?: () => void;
+  /**
+   * Called once, with the lock file's path, when the lock is held by another
+   * live process and the wait begins.
+   */
+  onWait?: (lockPath: string) => void;
 }
 
 /**
@@ -86,7 +89,7 @@ interface Settings {
   now: () => number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   signal: AbortSignal | undefined;
-  onWait: (() => void) | undefined;
+  onWait: ((lockPath: string) => void) | undefined;
 }
 
 /**
@@ -231,7 +234,7 @@ async function acquire(lockPath: string, settings: Settings): Promise<Held> {
     }
     if (!waiting) {
       waiting = true;
-      settings.onWait?.();
+      settings.onWait?.(lockPath);
     }
     await settings.sleep(
       MIN_BACKOFF_MS +

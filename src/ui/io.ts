@@ -67,6 +67,19 @@ export class LineReader {
   }
 
   /**
+   * Opens the stream now, before a question is shown, so that the wait for
+   * the answer has begun when the person sees it (in the CLI, opening
+   * standard input starts listening for Ctrl-C: src/cli/interrupt.ts).
+   */
+  open(): void {
+    this.#opened();
+  }
+
+  #opened(): ReadableStreamDefaultReader<Uint8Array> {
+    return this.#reader ??= this.#open().getReader();
+  }
+
+  /**
    * A line typed without echo, for secrets: on a terminal in raw mode (with
    * backspace, Ctrl-C and Ctrl-D handled here, since raw mode disables
    * them), elsewhere as readLine. Null at end of input.
@@ -74,12 +87,12 @@ export class LineReader {
   async readSecret(signal?: AbortSignal): Promise<string | null> {
     const terminal = this.#terminal;
     if (!terminal?.isTerminal()) return await this.readLine(signal);
-    this.#reader ??= this.#open().getReader();
+    const reader = this.#opened();
     terminal.setRaw(true);
     try {
       let secret = "";
       for (;;) {
-        const { value, done } = await abortable(this.#reader.read(), signal);
+        const { value, done } = await abortable(reader.read(), signal);
         if (done) return secret === "" ? null : secret;
         for (const char of this.#decoder.decode(value, { stream: true })) {
           if (char === "\r" || char === "\n") return secret;
@@ -99,7 +112,7 @@ export class LineReader {
    * Rejects with the signal's reason when it aborts (Ctrl-C).
    */
   async readLine(signal?: AbortSignal): Promise<string | null> {
-    this.#reader ??= this.#open().getReader();
+    const reader = this.#opened();
     for (;;) {
       const newline = this.#buffer.indexOf("\n");
       if (newline >= 0) {
@@ -113,7 +126,7 @@ export class LineReader {
         this.#buffer = "";
         return last.replace(/\r$/, "");
       }
-      const { value, done } = await abortable(this.#reader.read(), signal);
+      const { value, done } = await abortable(reader.read(), signal);
       if (done) {
         this.#done = true;
         this.#buffer += this.#decoder.decode();
