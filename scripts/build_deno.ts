@@ -1,17 +1,18 @@
 /**
  * `deno task build`: writes the program Deno users install,
  * `dist/pilotcli.js` (run directly, to the path given as its first argument):
- * mod.ts bundled into one ES module with qrcode-generator inlined. It imports nothing, so it runs with `--no-config`: no import map,
- * lockfile or npm resolution at start-up, and nothing to install beside it.
+ * the CLI (scripts/deno_entry.ts) bundled into one ES module with
+ * qrcode-generator inlined. It imports nothing, so it runs with
+ * `--no-config`: no import map, lockfile or npm resolution at start-up, and
+ * nothing to install beside it.
  *
  * Why a bundle rather than mod.ts itself: start-up, measured with
  * `deno task bench` (docs/benchmarks.md). A run of mod.ts first loads the
  * project's config and lockfile and sets up npm resolution (about 2 ms,
- * whatever the command), then loads some twenty modules one by one; the
- * bundle is one file whose modules run only when used (`deno bundle` turns
- * each dynamic import into a lazy initializer, so the QR code and the
- * network code still load only when needed). `pilotcli --help` went from
- * 1.3 to about 1.05 times a bare `deno run`.
+ * whatever the command), then loads some forty modules one by one. In the
+ * bundle, the modules are plain top-level code, compiled once into Deno's
+ * code cache; only the QR code's encoder, the one module loaded lazily, is
+ * wrapped in an initializer (`deno bundle` turns a dynamic import into one).
  *
  * mod.ts stays the entry of the JSR package and runs the same CLI from source.
  *
@@ -42,7 +43,7 @@ export interface DenoBuild {
 export async function buildDeno(
   output = rootPath(DENO_BUNDLE),
 ): Promise<DenoBuild> {
-  const code = await bundle("mod.ts", output);
+  const code = await bundle("scripts/deno_entry.ts", output);
   const imports = importsOf(code);
   const left = [...imports.static, ...imports.dynamic];
   if (left.length > 0) {

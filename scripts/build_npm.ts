@@ -5,14 +5,12 @@
  *
  *     npm/package.json        name and version from deno.json, a `pilotcli` bin,
  *                             the library as the package's export
- *     npm/bin/pilotcli.mjs    the program, `#!/usr/bin/env node`: answers help
+ *     npm/bin/pilotcli.cjs    the program, `#!/usr/bin/env node`: answers help
  *                             and version itself, runs lib/cli.js for the rest
  *                             (with a code cache: scripts/npm_loader.ts)
- *     npm/lib/cli.js          the CLI: what `user status` and `user token` run,
- *                             and what the other commands use of it
- *     npm/lib/cold.js         the modules only the other commands load (login,
- *                             logout, api, profile, completions, most of the
- *                             network code), requiring the rest from cli.js
+ *     npm/lib/cli.js          the CLI
+ *     npm/lib/cold.js         the module the CLI loads lazily (the QR code's),
+ *                             requiring what it uses from cli.js
  *     npm/lib/mod.mjs         the library API of src/lib.ts as one ES module
  *     npm/lib/qrcode.cjs      qrcode-generator, the QR encoder
  *     npm/lib/undici.cjs      the part of undici used for a CA file or a proxy
@@ -101,25 +99,14 @@ const CLI_ENTRY = "scripts/npm_entry.ts";
 const CLI = "lib/cli.js";
 const COLD = "lib/cold.js";
 /**
- * The modules that the CLI imports dynamically: those `user status` and
- * `user token` never load. They go to lib/cold.js, and the rest of the CLI
- * to lib/cli.js. Node compiles a whole file when it loads it, and one file
- * per module loads slower than one big file (docs/benchmarks.md): two files
- * it is. A dynamic import of a module not listed fails the build.
+ * The modules that the CLI imports dynamically. They go to lib/cold.js, and
+ * the rest of the CLI to lib/cli.js. Node compiles a whole file when it
+ * loads it, and one file per module loads slower than one big file
+ * (docs/benchmarks.md). The commands are imported statically since the Deno
+ * program gained by it (src/cli/commands.ts); only the QR code's module is
+ * left. A dynamic import of a module not listed fails the build.
  */
-const COLD_MODULES = [
-  "src/cli/login.ts",
-  "src/cli/logout.ts",
-  "src/cli/api.ts",
-  "src/cli/profile.ts",
-  "src/cli/completions.ts",
-  "src/ui/qr.ts",
-  "src/session/discovery_cache.ts",
-  "src/auth/discovery.ts",
-  "src/auth/api_key.ts",
-  "src/auth/revoke.ts",
-  "src/auth/device.ts",
-];
+const COLD_MODULES = ["src/ui/qr.ts"];
 const LIB_ENTRY = "scripts/npm_lib_entry.ts";
 const LIB = "lib/mod.mjs";
 const LIB_TYPES = "lib/mod.d.ts";

@@ -7,7 +7,6 @@
  * @module
  */
 
-import type { DiscoveryCache } from "../auth/discovery.ts";
 import type { AuthConfig } from "../config.ts";
 import {
   SessionCore,
@@ -15,6 +14,7 @@ import {
   type UseOptions as CoreUseOptions,
 } from "../core/session_core.ts";
 import { SessionOfAnotherServer } from "../errors.ts";
+import { fileDiscoveryCache } from "../session/discovery_cache.ts";
 import type { Session } from "../session/session.ts";
 import {
   activityNotSaved,
@@ -44,24 +44,6 @@ export interface ActiveSession {
   idleTimeout: number;
   /** The profile used; null for PILOT_AUTH_URL. */
   profile: string | null;
-}
-
-/** The discovery cache of config dir `dir` (of `profile`), its module loaded on first use. */
-function lazyDiscoveryCache(
-  ctx: Context,
-  dir: string,
-  profile: string | null,
-): DiscoveryCache {
-  const cache = async () =>
-    (await import("../session/discovery_cache.ts")).fileDiscoveryCache(
-      dir,
-      () => ctx.clock.now(),
-      profile,
-    );
-  return {
-    read: async () => await (await cache()).read(),
-    write: async (text) => await (await cache()).write(text),
-  };
 }
 
 /** The CLI's words for a warning of the session core. */
@@ -95,7 +77,7 @@ export function openSessionCore(
     signal: ctx.signal,
     auth,
     idleTimeout,
-    discoveryCache: lazyDiscoveryCache(ctx, dir, profile),
+    discoveryCache: fileDiscoveryCache(dir, () => ctx.clock.now(), profile),
     warn: (warning) => ctx.stderr.write(`${warningLine(warning)}\n`),
   });
   return { core, auth, idleTimeout, profile };

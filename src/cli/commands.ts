@@ -1,29 +1,39 @@
 /**
- * Where each command's run function lives: `main` loads the one the
- * arguments name (parse.ts). `user status` and `user token`, which scripts
- * run most and which need the session's modules anyway, are imported
- * statically; the others load only when they run (docs/benchmarks.md).
+ * Where each command's run function lives: `main` runs the one the
+ * arguments name (parse.ts). All are imported statically: in the one-file
+ * program of `deno task build`, a module loaded lazily, and every module it
+ * imports, is wrapped in an initializer that V8 compiles anew on every run,
+ * which cost more than evaluating the few commands a run does not use
+ * (docs/benchmarks.md). Only the QR code's encoder loads when used.
  *
  * @module
  */
 
+import { apiCommand } from "./api.ts";
+import { completionsCommand } from "./completions.ts";
+import { loginCommand } from "./login.ts";
+import { logoutCommand } from "./logout.ts";
+import {
+  profileAddCommand,
+  profileListCommand,
+  profileRemoveCommand,
+  profileUseCommand,
+} from "./profile.ts";
 import { statusCommand } from "./status.ts";
 import { tokenCommand } from "./token.ts";
 
-/** The loaders of the commands, by their route. */
+/** The commands, by their route. */
 export const COMMANDS = {
-  "user login": async () => (await import("./login.ts")).loginCommand,
-  "user logout": async () => (await import("./logout.ts")).logoutCommand,
-  "user status": () => Promise.resolve(statusCommand),
-  "user token": () => Promise.resolve(tokenCommand),
-  "api": async () => (await import("./api.ts")).apiCommand,
-  "profile add": async () => (await import("./profile.ts")).profileAddCommand,
-  "profile list": async () => (await import("./profile.ts")).profileListCommand,
-  "profile use": async () => (await import("./profile.ts")).profileUseCommand,
-  "profile remove": async () =>
-    (await import("./profile.ts")).profileRemoveCommand,
-  "completions": async () =>
-    (await import("./completions.ts")).completionsCommand,
+  "user login": loginCommand,
+  "user logout": logoutCommand,
+  "user status": statusCommand,
+  "user token": tokenCommand,
+  "api": apiCommand,
+  "profile add": profileAddCommand,
+  "profile list": profileListCommand,
+  "profile use": profileUseCommand,
+  "profile remove": profileRemoveCommand,
+  "completions": completionsCommand,
 } as const;
 
 /** A command's route, such as "user status". */

@@ -36,7 +36,7 @@ export async function main(
       return EXIT_USAGE;
   }
   try {
-    const command = await COMMANDS[parsed.route]() as (
+    const command = COMMANDS[parsed.route] as (
       this: Context,
       flags: unknown,
       ...positional: string[]

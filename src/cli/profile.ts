@@ -12,6 +12,7 @@ import {
   readHttpTimeoutMs,
   readIdleTimeout,
 } from "../config.ts";
+import { discover } from "../auth/discovery.ts";
 import { CliError, EXIT_USAGE, PilotError, ProfileUnknown } from "../errors.ts";
 import {
   ConfigFile,
@@ -110,7 +111,6 @@ export async function runProfileAdd(
       profile: name,
       idleTimeout: profile.idleTimeout ?? 0,
     });
-    const { discover } = await import("../auth/discovery.ts");
     try {
       await discover(authUrl, {
         fetch: ctx.fetch,

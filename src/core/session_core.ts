@@ -14,8 +14,18 @@
  * @module
  */
 
-import type { Clock, DeviceAuthorization } from "../auth/device.ts";
-import type { DiscoveryCache, Endpoints } from "../auth/discovery.ts";
+import { exchangeApiKey } from "../auth/api_key.ts";
+import {
+  type Clock,
+  type DeviceAuthorization,
+  pollForTokens,
+  requestDeviceAuthorization,
+} from "../auth/device.ts";
+import {
+  discover,
+  type DiscoveryCache,
+  type Endpoints,
+} from "../auth/discovery.ts";
 import type { Fetch } from "../auth/http.ts";
 import {
   needsRefresh,
@@ -35,6 +45,7 @@ import {
   SessionRevoked,
 } from "../errors.ts";
 import { registerSecret } from "../redact.ts";
+import { REVOKE_TIMEOUT_MS, revokeSession } from "../auth/revoke.ts";
 import type { Session } from "../session/session.ts";
 import type { SessionStore } from "../session/store.ts";
 
@@ -127,7 +138,6 @@ export class SessionCore {
    */
   async endpoints(timeoutMs?: number): Promise<Endpoints> {
     if (this.#endpoints) return this.#endpoints;
-    const { discover } = await import("../auth/discovery.ts");
     const { auth, fetch, discoveryCache, signal } = this.#deps;
     return this.#endpoints = await discover(auth.authUrl, {
       fetch,
@@ -261,7 +271,6 @@ export class SessionCore {
       }
     }
     if (session.method !== "api-key" || !session.apiKey) return undefined;
-    const { exchangeApiKey } = await import("../auth/api_key.ts");
     try {
       return await exchangeApiKey(auth.authUrl, session.apiKey, options);
     } catch (error) {
@@ -285,9 +294,6 @@ export class SessionCore {
    * could; only an abort (Ctrl-C) is thrown.
    */
   async endAtServer(session: Session): Promise<boolean> {
-    const { REVOKE_TIMEOUT_MS, revokeSession } = await import(
-      "../auth/revoke.ts"
-    );
     const { auth, fetch, signal } = this.#deps;
     try {
       // Best effort: the whole of it, discovery included, stays short.
@@ -349,9 +355,6 @@ export class SessionCore {
     if (!endpoints.deviceAuthorizationEndpoint) {
       throw new DeviceLoginUnsupported();
     }
-    const { pollForTokens, requestDeviceAuthorization } = await import(
-      "../auth/device.ts"
-    );
     const flow = { fetch, clock, signal, timeoutMs: auth.httpTimeoutMs };
     const authorization = await requestDeviceAuthorization(
       endpoints.deviceAuthorizationEndpoint,
@@ -373,7 +376,6 @@ export class SessionCore {
 
   /** Tokens for an API key; throws InvalidApiKey when the server does not know it. */
   async exchangeApiKey(apiKey: string): Promise<TokenSet> {
-    const { exchangeApiKey } = await import("../auth/api_key.ts");
     return await exchangeApiKey(
       this.#deps.auth.authUrl,
       apiKey,
