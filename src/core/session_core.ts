@@ -32,6 +32,7 @@ import {
   RefreshRejectedError,
   refreshTokens,
 } from "../auth/refresh.ts";
+import { REVOKE_TIMEOUT_MS, revokeSession } from "../auth/revoke.ts";
 import { type TokenSet, usernameOf } from "../auth/tokens.ts";
 import type { AuthConfig } from "../config.ts";
 import {
@@ -45,7 +46,6 @@ import {
   SessionRevoked,
 } from "../errors.ts";
 import { registerSecret } from "../redact.ts";
-import { REVOKE_TIMEOUT_MS, revokeSession } from "../auth/revoke.ts";
 import type { Session } from "../session/session.ts";
 import type { SessionStore } from "../session/store.ts";
 
