@@ -370,7 +370,7 @@ async function forEachNode(
 
 /**
  * Bundles the CLI into two scripts (see COLD_MODULES): lib/cli.js, whole,
- * and lib/cold.js with the modules only the other commands load, which
+ * and lib/cold.js with the modules the CLI imports dynamically, which
  * requires what it uses of the others from lib/cli.js, so that state both
  * use (error classes, the secrets to redact, the Node runtime) exists once.
  * Checks the result as {@linkcode nodeBundle} does, and returns the bytes of
